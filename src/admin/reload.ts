@@ -1,0 +1,15 @@
+import { Hono, type Context } from "hono";
+import type { GatewayEnv } from "../types";
+
+/**
+ * Bumps the stored config version: this isolate reloads on its next request,
+ * every other isolate within its config check interval. `/tyk/reload/group`
+ * does the same, as every isolate is part of the one group.
+ */
+async function reload(c: Context<GatewayEnv>): Promise<Response> {
+  await c.var.gateway.store.bumpConfigVersion();
+  c.var.gateway.configCache.invalidate();
+  return c.json({ status: "ok", message: "" });
+}
+
+export const reloadRoutes = new Hono<GatewayEnv>().get("/reload", reload).get("/reload/group", reload);

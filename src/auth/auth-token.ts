@@ -1,0 +1,23 @@
+import { createMiddleware } from "hono/factory";
+import { messages, TykError } from "../errors";
+import { waitUntilOf } from "../middleware/wait-until";
+import type { GatewayEnv } from "../types";
+import { authTokenConfig, extractKey } from "./credentials";
+
+/**
+ * Tyk's auth token (key) check: missing key is 401, unknown key is 403. The
+ * session comes from the isolate cache; the store is read only on a miss.
+ */
+export const authenticateToken = createMiddleware<GatewayEnv>(async (c, next) => {
+  const api = c.var.api;
+  if (api.authMode !== "auth_token" || c.var.ignoredPath) return next();
+  const key = extractKey(c.req.raw, c.var.url, authTokenConfig(api));
+  if (!key) throw new TykError(401, messages.authFieldMissing);
+  const keys = c.var.gateway.keys;
+  const sessionId = await keys.storageId(key);
+  const session = await keys.cached(sessionId, waitUntilOf(c));
+  if (!session) throw new TykError(403, messages.keyNotFound);
+  c.set("session", session);
+  c.set("sessionId", sessionId);
+  await next();
+});

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { formatIssues } from "./validation";
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", ""])
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? fallback : value === "true" || value === "1"));
+
+const seconds = (fallback: number) =>
+  z.coerce.number().nonnegative().optional().transform((value) => value ?? fallback);
+
+/**
+ * Gateway settings, read from Worker vars and secrets. Names follow Tyk's
+ * `TYK_GW_*` environment overrides of `tyk.conf` where Tyk has one.
+ */
+export const gatewayConfigSchema = z
+  .object({
+    TYK_GW_SECRET: z.string().optional(),
+    TYK_GW_HASHKEYS: flag(true),
+    TYK_GW_HASHKEYFUNCTION: z.enum(["sha256", ""]).optional().transform((value) => value || "sha256"),
+    TYK_GW_ENABLEHASHEDKEYSLISTING: flag(false),
+    TYK_GW_ALLOWMASTERKEYS: flag(false),
+    TYK_GW_MINTOKENLENGTH: z.coerce.number().int().optional().transform((value) => Math.max(value ?? 3, 3)),
+    TYK_GW_HEALTHCHECKENDPOINTNAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]+$/, "must be a single path segment")
+      .optional()
+      .transform((value) => value ?? "hello"),
+    TYK_GW_HIDEGENERATORHEADER: flag(false),
+    TYK_GW_ENABLECUSTOMDOMAINS: flag(true),
+    TYK_GW_STORAGE_TYPE: z.enum(["kv", "upstash"]).optional().transform((value) => value ?? "kv"),
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+    TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
+    PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
+  })
+  .superRefine((env, ctx) => {
+    if (env.TYK_GW_STORAGE_TYPE !== "upstash") return;
+    for (const name of ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const) {
+      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when TYK_GW_STORAGE_TYPE=upstash" });
+    }
+  })
+  .transform((env) => ({
+    secret: env.TYK_GW_SECRET || undefined,
+    hashKeys: env.TYK_GW_HASHKEYS,
+    hashKeyFunction: env.TYK_GW_HASHKEYFUNCTION,
+    enableHashedKeysListing: env.TYK_GW_ENABLEHASHEDKEYSLISTING,
+    allowMasterKeys: env.TYK_GW_ALLOWMASTERKEYS,
+    minTokenLength: env.TYK_GW_MINTOKENLENGTH,
+    healthCheckEndpointName: env.TYK_GW_HEALTHCHECKENDPOINTNAME,
+    hideGeneratorHeader: env.TYK_GW_HIDEGENERATORHEADER,
+    enableCustomDomains: env.TYK_GW_ENABLECUSTOMDOMAINS,
+    storage:
+      env.TYK_GW_STORAGE_TYPE === "upstash"
+        ? { type: "upstash" as const, url: env.UPSTASH_REDIS_REST_URL!, token: env.UPSTASH_REDIS_REST_TOKEN! }
+        : { type: "kv" as const },
+    sessionCacheMs: env.TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT * 1000,
+    configCheckMs: env.PORTCULLIS_CONFIG_CHECK_SECONDS * 1000,
+  }));
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the Worker environment; throws a ConfigError naming every bad variable. */
+export function parseGatewayConfig(env: Record<string, unknown>): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(env);
+  if (!result.success) throw new ConfigError(`invalid gateway configuration: ${formatIssues(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,19 @@
+import { createMiddleware } from "hono/factory";
+import { messages, TykError } from "../errors";
+import type { GatewayEnv } from "../types";
+
+/**
+ * Tyk's AccessRights check: the key must list this API and, for a versioned
+ * API, this version. A key with no access rights at all is a master key.
+ */
+export const checkAccessRights = createMiddleware<GatewayEnv>(async (c, next) => {
+  const session = c.var.session;
+  if (session && Object.keys(session.access_rights).length > 0) {
+    const access = session.access_rights[c.var.api.id];
+    if (!access) throw new TykError(403, messages.keyNotFound);
+    if (c.var.api.versioning.enabled && !access.versions.includes(c.var.version.name)) {
+      throw new TykError(403, messages.keyNotFound);
+    }
+  }
+  await next();
+});

@@ -1,0 +1,36 @@
+/**
+ * The one storage interface the gateway, the Gateway API and kv-seed use.
+ * Backends hold JSON documents by kind and id; validation happens above them.
+ */
+export type DocumentKind = "apis" | "policies" | "keys";
+
+export interface Store {
+  get(kind: DocumentKind, id: string): Promise<unknown | null>;
+  /** Every document of a kind, keyed by id. Used at reload time, never per request. */
+  getAll(kind: DocumentKind): Promise<Map<string, unknown>>;
+  listIds(kind: DocumentKind): Promise<string[]>;
+  put(kind: DocumentKind, id: string, document: unknown): Promise<void>;
+  /** Resolves to false when there was nothing to delete. */
+  delete(kind: DocumentKind, id: string): Promise<boolean>;
+  /** Monotonic version of APIs + policies; `/tyk/reload` bumps it, isolates poll it. */
+  getConfigVersion(): Promise<string>;
+  bumpConfigVersion(): Promise<string>;
+  /** Cheap round trip used by the health check. */
+  ping(): Promise<void>;
+}
+
+/**
+ * Storage key layout shared by both backends (and kv-seed). Keys use Tyk's
+ * Redis prefix `apikey-` so an operator reading Redis finds familiar names.
+ */
+export const keyPrefixes: Record<DocumentKind, string> = {
+  apis: "tyk-api:",
+  policies: "tyk-policy:",
+  keys: "apikey-",
+};
+
+export const configVersionKey = "portcullis:config-version";
+
+export function storageKey(kind: DocumentKind, id: string): string {
+  return keyPrefixes[kind] + id;
+}

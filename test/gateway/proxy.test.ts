@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { echoOf, gateway, keylessApi, loadApis, tykError, upstreamUrl } from "../support/gateway";
+
+describe("proxying a keyless API", () => {
+  beforeAll(async () => {
+    await loadApis(
+      keylessApi(),
+      keylessApi({ api_id: "nostrip", proxy: { listen_path: "/nostrip/", strip_listen_path: false } }),
+      keylessApi({ api_id: "based", proxy: { listen_path: "/based", target_url: `${upstreamUrl()}/base/?fixed=1` } }),
+      keylessApi({ api_id: "inactive", active: false, proxy: { listen_path: "/inactive/" } }),
+      keylessApi({ api_id: "down", proxy: { listen_path: "/down/", target_url: "http://127.0.0.1:9" } }),
+    );
+  });
+
+  it("strips the listen path and forwards method, query and body", async () => {
+    const response = await gateway("/keyless/things/7?a=1&b=two", { method: "POST", body: "hello" });
+    expect(response.status).toBe(200);
+    const echo = await echoOf(response);
+    expect(echo.method).toBe("POST");
+    expect(echo.path).toBe("/things/7?a=1&b=two");
+    expect(echo.body).toBe("hello");
+  });
+
+  it("keeps the listen path when strip_listen_path is off", async () => {
+    const echo = await echoOf(await gateway("/nostrip/things"));
+    expect(echo.path).toBe("/nostrip/things");
+  });
+
+  it("joins the target path with one slash and keeps the target's query first", async () => {
+    const echo = await echoOf(await gateway("/based/x?y=2"));
+    expect(echo.path).toBe("/base/x?fixed=1&y=2");
+  });
+
+  it("answers 404 Not Found in plain text when no listen path matches", async () => {
+    const response = await gateway("/nowhere/at/all");
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await response.text()).toBe("Not Found");
+  });
+
+  it("matches listen paths on segment boundaries", async () => {
+    expect((await gateway("/keylessx/")).status).toBe(404);
+  });
+
+  it("does not serve inactive APIs", async () => {
+    expect((await gateway("/inactive/x")).status).toBe(404);
+  });
+
+  it("answers Tyk's 500 when the upstream cannot be reached", async () => {
+    const response = await gateway("/down/x");
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(response.headers.get("x-generator")).toBe("tyk.io");
+    expect(await response.text()).toBe('{\n    "error": "There was a problem proxying the request"\n}');
+  });
+
+  it("drops hop-by-hop headers both ways and sets X-Forwarded-*", async () => {
+    const response = await gateway("/keyless/h", {
+      headers: { "x-custom": "kept", "keep-alive": "timeout=1", "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "198.51.100.1" },
+    });
+    expect(response.headers.get("keep-alive")).toBeNull();
+    expect(response.headers.get("x-upstream")).toBe("echo");
+    const echo = await echoOf(response);
+    expect(echo.headers["x-custom"]).toBe("kept");
+    expect(echo.headers["keep-alive"]).toBeUndefined();
+    expect(echo.headers["x-forwarded-for"]).toBe("198.51.100.1, 203.0.113.9");
+    expect(echo.headers["x-forwarded-proto"]).toBe("http");
+    expect(echo.headers["x-forwarded-host"]).toBe("gateway.test");
+  });
+});
