@@ -35,12 +35,16 @@ export const gatewayConfigSchema = z
     TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
     PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
   })
-  .superRefine((env, ctx) => {
-    if (env.TYK_GW_STORAGE_TYPE !== "upstash") return;
-    for (const name of ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const) {
-      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when TYK_GW_STORAGE_TYPE=upstash" });
-    }
-  })
+  .superRefine(
+    (env, ctx) => {
+      if (env.TYK_GW_STORAGE_TYPE !== "upstash") return;
+      for (const name of ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when TYK_GW_STORAGE_TYPE=upstash" });
+      }
+    },
+    // Run even when other variables are invalid, so one error report names them all.
+    { when: () => true },
+  )
   .transform((env) => ({
     secret: env.TYK_GW_SECRET || undefined,
     hashKeys: env.TYK_GW_HASHKEYS,

@@ -9,6 +9,21 @@ import { pathPatternError } from "./paths";
 
 const headerMap = z.record(z.string(), z.string());
 
+function regexError(source: string): string | null {
+  try {
+    new RegExp(source);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** An endpoint path: a Tyk path pattern that must compile. */
+const pathPattern = z.string().superRefine((path, ctx) => {
+  const error = pathPatternError(path);
+  if (error) ctx.addIssue({ code: "custom", message: error });
+});
+
 export const methodActionSchema = z.looseObject({
   action: z.enum(["no_action", "reply"]).default("no_action"),
   code: z.number().int().min(100).max(599).default(200),
@@ -18,7 +33,7 @@ export const methodActionSchema = z.looseObject({
 
 /** An entry of `white_list`, `black_list` or `ignored`. */
 export const endpointMetaSchema = z.looseObject({
-  path: z.string(),
+  path: pathPattern,
   method: z.string().optional(),
   disabled: z.boolean().default(false),
   ignore_case: z.boolean().default(false),
@@ -26,10 +41,13 @@ export const endpointMetaSchema = z.looseObject({
 });
 
 export const urlRewriteSchema = z.looseObject({
-  path: z.string(),
+  path: pathPattern,
   method: z.string().default(""),
   disabled: z.boolean().default(false),
-  match_pattern: z.string(),
+  match_pattern: z.string().superRefine((source, ctx) => {
+    const error = regexError(source);
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  }),
   rewrite_to: z.string(),
 });
 
@@ -60,26 +78,23 @@ export const authConfigSchema = z.looseObject({
   disable_header: z.boolean().default(false),
 });
 
-export const proxySchema = z.looseObject({
-  listen_path: z.string().startsWith("/", "must start with /"),
-  target_url: z.string().default(""),
-  strip_listen_path: z.boolean().default(false),
-  preserve_host_header: z.boolean().default(false),
-  enable_load_balancing: z.boolean().default(false),
-  target_list: z.array(z.url()).default([]),
-});
-
-function regexError(source: string): string | null {
-  try {
-    new RegExp(source);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-export const apiDefinitionSchema = z
+export const proxySchema = z
   .looseObject({
+    listen_path: z.string().startsWith("/", "must start with /"),
+    target_url: z.string().default(""),
+    strip_listen_path: z.boolean().default(false),
+    preserve_host_header: z.boolean().default(false),
+    enable_load_balancing: z.boolean().default(false),
+    target_list: z.array(z.url()).default([]),
+  })
+  .superRefine((proxy, ctx) => {
+    const balanced = proxy.enable_load_balancing && proxy.target_list.length > 0;
+    if (!balanced && !URL.canParse(proxy.target_url)) {
+      ctx.addIssue({ code: "custom", path: ["target_url"], message: "must be an absolute URL" });
+    }
+  });
+
+export const apiDefinitionSchema = z.looseObject({
     api_id: z.string().min(1, "must not be empty").regex(/^[^/?#\s]+$/, "must not contain '/', '?', '#' or spaces"),
     name: z.string().default(""),
     org_id: z.string().default(""),
@@ -95,7 +110,11 @@ export const apiDefinitionSchema = z
     proxy: proxySchema,
     definition: z
       .looseObject({
-        location: z.enum(["header", "url-param", "url"]).default("header"),
+        // Tyk writes "" for the default location.
+        location: z
+          .enum(["header", "url-param", "url", ""])
+          .default("header")
+          .transform((location) => location || "header"),
         key: z.string().default(""),
         strip_path: z.boolean().default(false),
         strip_versioning_data: z.boolean().default(false),
@@ -109,31 +128,13 @@ export const apiDefinitionSchema = z
         default_version: z.string().default(""),
         versions: z.record(z.string(), versionInfoSchema).default({}),
       })
+      .refine((data) => data.not_versioned || Object.keys(data.versions).length > 0, {
+        path: ["versions"],
+        message: "a versioned API needs at least one version",
+      })
       .default({ not_versioned: true, default_version: "", versions: {} }),
     tags: z.array(z.string()).default([]),
     CORS: z.looseObject({}).optional(),
-  })
-  .superRefine((def, ctx) => {
-    const lb = def.proxy.enable_load_balancing && def.proxy.target_list.length > 0;
-    if (!lb && !URL.canParse(def.proxy.target_url)) {
-      ctx.addIssue({ code: "custom", path: ["proxy", "target_url"], message: "must be an absolute URL" });
-    }
-    for (const [name, version] of Object.entries(def.version_data.versions)) {
-      const paths = version.extended_paths;
-      for (const list of ["ignored", "white_list", "black_list", "url_rewrites"] as const) {
-        paths[list].forEach((entry, index) => {
-          const error = pathPatternError(entry.path);
-          if (error) ctx.addIssue({ code: "custom", path: ["version_data", "versions", name, "extended_paths", list, index, "path"], message: error });
-        });
-      }
-      paths.url_rewrites.forEach((entry, index) => {
-        const error = regexError(entry.match_pattern);
-        if (error) ctx.addIssue({ code: "custom", path: ["version_data", "versions", name, "extended_paths", "url_rewrites", index, "match_pattern"], message: error });
-      });
-    }
-    if (!def.version_data.not_versioned && Object.keys(def.version_data.versions).length === 0) {
-      ctx.addIssue({ code: "custom", path: ["version_data", "versions"], message: "a versioned API needs at least one version" });
-    }
   });
 
 export type ApiDefinition = z.output<typeof apiDefinitionSchema>;

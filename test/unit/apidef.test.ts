@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { compileApi, parseTykExpiry } from "../../src/apidef/compile";
+import { parseApiDefinition } from "../../src/apidef/load";
+import { compileListenPath, compilePathPattern } from "../../src/apidef/paths";
+import { RouteTable } from "../../src/apidef/route-table";
+import appSample from "../../../shared/tyk-samples/apps/app_sample.json";
+import quickstart from "../../../shared/tyk-samples/apps/quickstart.json";
+
+const minimal = { api_id: "a", proxy: { listen_path: "/a/", target_url: "http://upstream.test" } };
+
+function compiled(overrides: Record<string, unknown>) {
+  const parsed = parseApiDefinition({ ...minimal, ...overrides });
+  if (!parsed.ok) throw new Error(parsed.error);
+  return compileApi(parsed.definition);
+}
+
+describe("API definition schema", () => {
+  it("accepts Tyk's own sample definitions unchanged", () => {
+    expect(parseApiDefinition(appSample).ok).toBe(true);
+    expect(parseApiDefinition(quickstart).ok).toBe(true);
+  });
+
+  it("keeps fields it does not know", () => {
+    const parsed = parseApiDefinition({ ...minimal, enable_batch_request_support: true, proxy: { ...minimal.proxy, transport: { proxy_url: "x" } } });
+    expect(parsed.ok && parsed.definition).toMatchObject({ enable_batch_request_support: true, proxy: { transport: { proxy_url: "x" } } });
+  });
+
+  it("names the field path of every error", () => {
+    const parsed = parseApiDefinition({
+      api_id: "",
+      proxy: { listen_path: "/x/", target_url: "nope" },
+      version_data: { not_versioned: true, versions: { v1: { extended_paths: { white_list: [{ path: "/(" }] } } } },
+    });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.error).toContain("api_id: must not be empty");
+    expect(parsed.error).toContain("proxy.target_url: must be an absolute URL");
+    expect(parsed.error).toContain("version_data.versions.v1.extended_paths.white_list.0.path:");
+  });
+
+  it("treats a definition without version_data as unversioned, and one with it as versioned unless it says otherwise", () => {
+    expect(compiled({}).versioning.enabled).toBe(false);
+    expect(compiled({ version_data: { versions: { v1: {} } } }).versioning.enabled).toBe(true);
+  });
+
+  it("falls back to the auth token when no auth method is switched on", () => {
+    expect(compiled({}).authMode).toBe("auth_token");
+    expect(compiled({ use_keyless: true }).authMode).toBe("keyless");
+  });
+});
+
+describe("paths", () => {
+  it("anchors endpoint patterns and lets {param} match one segment", () => {
+    const pattern = compilePathPattern("/users/{id}");
+    expect(pattern.test("/users/7")).toBe(true);
+    expect(pattern.test("/users/7/")).toBe(true);
+    expect(pattern.test("/users/7/orders")).toBe(false);
+    expect(pattern.test("/api/users/7")).toBe(false);
+  });
+
+  it("matches listen paths on segment boundaries and returns the consumed length", () => {
+    const match = compileListenPath("/orders/");
+    expect(match("/orders")).toBe(7);
+    expect(match("/orders/1")).toBe(7);
+    expect(match("/ordersx")).toBe(-1);
+    expect(compileListenPath("/t/{tenant}/")("/t/acme/x")).toBe(7);
+  });
+
+  it("reads Tyk's expiry format as UTC and treats anything else as never", () => {
+    expect(parseTykExpiry("2030-01-02 15:04")).toBe(Date.UTC(2030, 0, 2, 15, 4));
+    expect(parseTykExpiry("")).toBeNull();
+    expect(parseTykExpiry("soon")).toBeNull();
+  });
+});
+
+describe("route table", () => {
+  const apis = [
+    compiled({ api_id: "root", proxy: { listen_path: "/", target_url: "http://u.test" } }),
+    compiled({ api_id: "deep", proxy: { listen_path: "/a/b/", target_url: "http://u.test" } }),
+    compiled({ api_id: "dom", domain: "Example.COM", proxy: { listen_path: "/", target_url: "http://u.test" } }),
+  ];
+
+  it("orders domain-bound APIs first, then longer listen paths", () => {
+    const table = new RouteTable(apis, true);
+    expect(table.match("example.com", "/a/b/c")?.api.id).toBe("dom");
+    expect(table.match("other.test", "/a/b/c")?.api.id).toBe("deep");
+    expect(table.match("other.test", "/z")?.api.id).toBe("root");
+  });
+
+  it("ignores domains when custom domains are off", () => {
+    expect(new RouteTable(apis, false).match("example.com", "/a/b/c")?.api.id).toBe("deep");
+  });
+});
