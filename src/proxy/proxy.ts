@@ -22,7 +22,9 @@ export async function proxyToUpstream(c: Context<GatewayEnv>): Promise<Response>
   const request = c.req.raw;
   removeHopByHopHeaders(headers);
   setForwardedHeaders(headers, request, c.var.url);
-  if (!api.definition.proxy.preserve_host_header) headers.delete("host");
+  // Workers always send the target URL's host, so `preserve_host_header` cannot be honoured;
+  // the client's Host travels in X-Forwarded-Host instead.
+  headers.delete("host");
 
   const target =
     c.var.rewrittenUrl?.toString() ?? upstreamUrl(pickTarget(api, version.overrideTarget), upstreamPath(c), c.var.upstreamQuery);

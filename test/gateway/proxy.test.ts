@@ -9,6 +9,11 @@ describe("proxying a keyless API", () => {
       keylessApi({ api_id: "based", proxy: { listen_path: "/based", target_url: `${upstreamUrl()}/base/?fixed=1` } }),
       keylessApi({ api_id: "inactive", active: false, proxy: { listen_path: "/inactive/" } }),
       keylessApi({ api_id: "down", proxy: { listen_path: "/down/", target_url: "http://127.0.0.1:9" } }),
+      keylessApi({ api_id: "host", proxy: { listen_path: "/host/", preserve_host_header: true } }),
+      keylessApi({
+        api_id: "balanced",
+        proxy: { listen_path: "/balanced/", enable_load_balancing: true, target_list: [`${upstreamUrl()}/one`, `${upstreamUrl()}/two`] },
+      }),
     );
   });
 
@@ -52,6 +57,25 @@ describe("proxying a keyless API", () => {
     expect(response.headers.get("content-type")).toBe("application/json");
     expect(response.headers.get("x-generator")).toBe("tyk.io");
     expect(await response.text()).toBe('{\n    "error": "There was a problem proxying the request"\n}');
+  });
+
+  it("sends the upstream's own Host and the client's in X-Forwarded-Host, even with preserve_host_header", async () => {
+    const echo = await echoOf(await gateway("/host/x"));
+    expect(echo.headers.host).toBe(new URL(upstreamUrl()).host);
+    expect(echo.headers["x-forwarded-host"]).toBe("gateway.test");
+  });
+
+  it("spreads requests round-robin over target_list", async () => {
+    const paths = [];
+    for (let i = 0; i < 4; i++) paths.push((await echoOf(await gateway("/balanced/x"))).path);
+    expect(new Set(paths)).toEqual(new Set(["/one/x", "/two/x"]));
+    expect(paths[0]).not.toBe(paths[1]);
+  });
+
+  it("streams a large response body through", async () => {
+    const response = await gateway("/keyless/bytes/1048576");
+    expect(response.status).toBe(200);
+    expect((await response.arrayBuffer()).byteLength).toBe(1048576);
   });
 
   it("drops hop-by-hop headers both ways and sets X-Forwarded-*", async () => {
