@@ -1,4 +1,4 @@
-import { configVersionKey, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
+import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
 
 /**
  * Workers KV backend. KV is eventually consistent across locations (a write
@@ -8,8 +8,9 @@ import { configVersionKey, keyPrefixes, storageKey, type DocumentKind, type Stor
 export class KvStore implements Store {
   constructor(private readonly kv: KVNamespace) {}
 
-  get(kind: DocumentKind, id: string): Promise<unknown | null> {
-    return this.kv.get(storageKey(kind, id), "json");
+  async get(kind: DocumentKind, id: string): Promise<unknown | null> {
+    const key = storageKey(kind, id);
+    return decodeDocument(key, await this.kv.get(key));
   }
 
   async listIds(kind: DocumentKind): Promise<string[]> {

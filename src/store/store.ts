@@ -34,3 +34,17 @@ export const configVersionKey = "portcullis:config-version";
 export function storageKey(kind: DocumentKind, id: string): string {
   return keyPrefixes[kind] + id;
 }
+
+/**
+ * Parses a stored document. A value that is not JSON is logged and read as
+ * absent, so one corrupt entry never takes a reload (or a request) down.
+ */
+export function decodeDocument(key: string, raw: string | null): unknown | null {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    console.error(JSON.stringify({ message: "stored value is not JSON; ignoring it", key }));
+    return null;
+  }
+}

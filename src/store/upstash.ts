@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import { configVersionKey, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
+import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
 
 const scanPageSize = 1000;
 const mgetChunkSize = 100;
@@ -19,8 +19,8 @@ export class UpstashStore implements Store {
   }
 
   async get(kind: DocumentKind, id: string): Promise<unknown | null> {
-    const raw = await this.redis.get<string>(storageKey(kind, id));
-    return raw === null ? null : JSON.parse(raw);
+    const key = storageKey(kind, id);
+    return decodeDocument(key, await this.redis.get<string>(key));
   }
 
   async listIds(kind: DocumentKind): Promise<string[]> {
@@ -42,8 +42,8 @@ export class UpstashStore implements Store {
       const chunk = ids.slice(start, start + mgetChunkSize);
       const values = await this.redis.mget<(string | null)[]>(...chunk.map((id) => storageKey(kind, id)));
       chunk.forEach((id, index) => {
-        const raw = values[index];
-        if (raw !== null && raw !== undefined) all.set(id, JSON.parse(raw));
+        const document = decodeDocument(storageKey(kind, id), values[index] ?? null);
+        if (document !== null) all.set(id, document);
       });
     }
     return all;

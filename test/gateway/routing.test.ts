@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { echoOf, gateway, keylessApi, loadApis, reload, store, upstreamUrl } from "../support/gateway";
 
@@ -11,6 +12,8 @@ describe("routing", () => {
       keylessApi({ api_id: "domain", domain: "api.example.com", proxy: { listen_path: "/shop/", target_url: `${upstreamUrl()}/domain` } }),
       keylessApi({ api_id: "broken", proxy: { listen_path: "no-leading-slash", target_url: "not a url" } }),
     );
+    await env.GATEWAY_KV.put("tyk-api:corrupt", "{ not json");
+    await reload();
   });
 
   it("picks the longest matching listen path", async () => {
@@ -28,7 +31,7 @@ describe("routing", () => {
     expect((await echoOf(await gateway("/shop/x", { host: "other.example.com" }))).path).toBe("/short/x");
   });
 
-  it("skips an invalid stored definition and serves the others", async () => {
+  it("skips invalid or corrupt stored definitions and serves the others", async () => {
     expect((await gateway("/shop/x")).status).toBe(200);
   });
 
