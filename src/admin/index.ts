@@ -1,11 +1,26 @@
 import { Hono } from "hono";
 import type { GatewayEnv } from "../types";
 import { requireAdminSecret } from "./admin-auth";
+import { apiRoutes } from "./apis";
+import { keyRoutes } from "./keys";
+import { policyRoutes } from "./policies";
 import { reloadRoutes } from "./reload";
+import { apiError, methodNotSupported } from "./responses";
 
-/** Tyk's Gateway API, mounted under `/tyk`. */
+/** Tyk's Gateway API, mounted under `/tyk`. Every answer, errors included, is Tyk's JSON shape. */
 export const adminApi = new Hono<GatewayEnv>();
 
 adminApi.use(requireAdminSecret);
 adminApi.route("/", reloadRoutes);
-adminApi.notFound((c) => c.json({ status: "error", message: "Not found" }, 404));
+adminApi.all("/reload", methodNotSupported);
+adminApi.all("/reload/group", methodNotSupported);
+adminApi.route("/", apiRoutes);
+adminApi.route("/", keyRoutes);
+adminApi.route("/", policyRoutes);
+// The app's catch-all proxy route would otherwise take unknown `/tyk/` paths.
+adminApi.all("*", (c) => apiError(c, 404, "Not found"));
+
+adminApi.onError((error, c) => {
+  console.error(JSON.stringify({ message: "Gateway API request failed", path: c.req.path, error: String(error) }));
+  return apiError(c, 500, "The Gateway API could not complete the request; see the gateway logs");
+});

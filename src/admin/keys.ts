@@ -1,0 +1,144 @@
+import { Hono, type Context } from "hono";
+import { decodeToken, generateKeyId, generateToken } from "../session/keys";
+import type { Session } from "../session/schema";
+import type { GatewayEnv } from "../types";
+import { applyEdit, grantsEverything, masterKeyRefused, parseSessionBody, resetQuota, stampCreated, withoutSecrets } from "./key-sessions";
+import { apiError, methodNotSupported, modified, readJsonBody } from "./responses";
+
+/*
+ * `/tyk/keys`: sessions. Every write and delete goes through the KeyStore so
+ * this isolate's session cache changes at once; other isolates see the change
+ * within their session cache TTL.
+ */
+
+type AdminContext = Context<GatewayEnv>;
+
+const isOn = (value: string | undefined) => value === "true" || value === "1";
+
+interface FoundKey {
+  /** The key as the caller should know it: the token form, or the hash when looked up by hash. */
+  key: string;
+  storageId: string;
+  session: Session;
+}
+
+/**
+ * Finds a key the way Tyk does: by hash with `?hashed=true`, else by the key
+ * itself, then (for a custom key given by its plain name) by the token Tyk made
+ * from it and the org in `?org_id=` or the body.
+ */
+async function findKey(c: AdminContext, key: string, orgId: string): Promise<FoundKey | null> {
+  const { keys, config } = c.var.gateway;
+  if (isOn(c.req.query("hashed"))) {
+    const session = await keys.read(key);
+    return session ? { key, storageId: key, session } : null;
+  }
+  const candidates = decodeToken(key) ? [key] : [key, generateToken(orgId, key, config.hashKeyFunction)];
+  for (const candidate of candidates) {
+    const storageId = await keys.storageId(candidate);
+    const session = await keys.read(storageId);
+    if (session) return { key: candidate, storageId, session };
+  }
+  return null;
+}
+
+/** Tyk refuses `?hashed=true` when keys are stored unhashed, as the hash would never match. */
+function hashedLookupRefused(c: AdminContext): Response | null {
+  if (!isOn(c.req.query("hashed")) || c.var.gateway.config.hashKeys) return null;
+  return apiError(c, 400, "Key requested by hash but key hashing is not enabled");
+}
+
+async function listKeys(c: AdminContext): Promise<Response> {
+  const { config, store } = c.var.gateway;
+  if (config.hashKeys && !config.enableHashedKeysListing) {
+    return apiError(c, 404, "Hashed key listing is disabled in config (enable_hashed_keys_listing)");
+  }
+  const ids = await store.listIds("keys");
+  // Tyk's `?filter=` is an org or key prefix, and only applies to unhashed keys.
+  const filter = config.hashKeys ? "" : (c.req.query("filter") ?? "");
+  const keys = filter ? ids.filter((id) => id.startsWith(filter) || decodeToken(id)?.org === filter) : ids;
+  return c.json({ keys }, 200);
+}
+
+/** Stores a new key under `token` and answers with it (and its hash when hashing is on). */
+async function storeNewKey(c: AdminContext, token: string, session: Session): Promise<Response> {
+  const { keys, config } = c.var.gateway;
+  const now = new Date();
+  const stamped = stampCreated(session, now);
+  const prepared = isOn(c.req.query("suppress_reset")) ? stamped : resetQuota(stamped, now);
+  const storageId = await keys.storageId(token);
+  await keys.write(storageId, prepared);
+  return modified(c, token, "added", config.hashKeys ? storageId : undefined);
+}
+
+/**
+ * Reads and validates a key body. Tyk answers unparsable JSON on
+ * `/tyk/keys/create` with 500 "Unmarshalling failed"; bad input is the
+ * caller's mistake, so it is a 400 here.
+ */
+async function sessionFromBody(c: AdminContext, malformed: string): Promise<{ session: Session } | { error: Response }> {
+  const body = await readJsonBody(c);
+  const parsed = parseSessionBody(body.ok ? body.value : undefined, malformed);
+  if (!parsed.ok) return { error: apiError(c, 400, parsed.message) };
+  if (grantsEverything(parsed.session) && !c.var.gateway.config.allowMasterKeys) return { error: apiError(c, 400, masterKeyRefused) };
+  return { session: parsed.session };
+}
+
+async function createKey(c: AdminContext): Promise<Response> {
+  const body = await sessionFromBody(c, "Unmarshalling failed");
+  if ("error" in body) return body.error;
+  const token = generateToken(body.session.org_id, generateKeyId(), c.var.gateway.config.hashKeyFunction);
+  return storeNewKey(c, token, body.session);
+}
+
+/** A custom key: Tyk wraps the chosen name in its token format and overwrites any key already there. */
+async function createCustomKey(c: AdminContext): Promise<Response> {
+  const customKey = c.req.param("key") ?? "";
+  const minLength = c.var.gateway.config.minTokenLength;
+  if (customKey.length < minLength) {
+    return apiError(c, 400, `Custom key "${customKey}" is too short: keys must be at least ${minLength} characters (min_token_length)`);
+  }
+  const body = await sessionFromBody(c, "Request malformed");
+  if ("error" in body) return body.error;
+  const token = generateToken(body.session.org_id, customKey, c.var.gateway.config.hashKeyFunction);
+  return storeNewKey(c, token, body.session);
+}
+
+async function getKey(c: AdminContext): Promise<Response> {
+  const refused = hashedLookupRefused(c);
+  if (refused) return refused;
+  const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
+  return found ? c.json(withoutSecrets(found.session), 200) : apiError(c, 404, "Key not found");
+}
+
+async function updateKey(c: AdminContext): Promise<Response> {
+  const refused = hashedLookupRefused(c);
+  if (refused) return refused;
+  const body = await sessionFromBody(c, "Request malformed");
+  if ("error" in body) return body.error;
+  const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? body.session.org_id);
+  if (!found) return apiError(c, 404, "Key is not found");
+  const session = applyEdit(body.session, found.session, new Date(), isOn(c.req.query("suppress_reset")));
+  await c.var.gateway.keys.write(found.storageId, session);
+  return modified(c, found.key, "modified");
+}
+
+async function deleteKey(c: AdminContext): Promise<Response> {
+  const refused = hashedLookupRefused(c);
+  if (refused) return refused;
+  const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
+  if (!found || !(await c.var.gateway.keys.remove(found.storageId))) return apiError(c, 404, "There is no such key found");
+  return modified(c, found.key, "deleted");
+}
+
+export const keyRoutes = new Hono<GatewayEnv>()
+  .get("/keys", listKeys)
+  .post("/keys", createKey)
+  .all("/keys", methodNotSupported)
+  // Registered before "/keys/:key" so it wins for POST; other methods treat "create" as a key, as in Tyk.
+  .post("/keys/create", createKey)
+  .get("/keys/:key", getKey)
+  .post("/keys/:key", createCustomKey)
+  .put("/keys/:key", updateKey)
+  .delete("/keys/:key", deleteKey)
+  .all("/keys/:key", methodNotSupported);
