@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { decodeToken, generateKeyId, generateToken } from "../session/keys";
+import { decodeToken, generateKeyId, generateToken, keyCandidates } from "../session/keys";
 import type { Session } from "../session/schema";
 import type { GatewayEnv } from "../types";
 import { applyEdit, grantsEverything, masterKeyRefused, parseSessionBody, resetQuota, stampCreated, withoutSecrets } from "./key-sessions";
@@ -33,8 +33,7 @@ async function findKey(c: AdminContext, key: string, orgId: string): Promise<Fou
     const session = await keys.read(key);
     return session ? { key, storageId: key, session } : null;
   }
-  const candidates = decodeToken(key) ? [key] : [key, generateToken(orgId, key, config.hashKeyFunction)];
-  for (const candidate of candidates) {
+  for (const candidate of keyCandidates(key, orgId, config.hashKeyFunction)) {
     const storageId = await keys.storageId(candidate);
     const session = await keys.read(storageId);
     if (session) return { key: candidate, storageId, session };

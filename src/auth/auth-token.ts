@@ -13,11 +13,9 @@ export const authenticateToken = createMiddleware<GatewayEnv>(async (c, next) =>
   if (api.authMode !== "auth_token" || c.var.ignoredPath) return next();
   const key = extractKey(c.req.raw, c.var.url, authTokenConfig(api));
   if (!key) throw new TykError(401, messages.authFieldMissing);
-  const keys = c.var.gateway.keys;
-  const sessionId = await keys.storageId(key);
-  const session = await keys.cached(sessionId, waitUntilOf(c));
-  if (!session) throw new TykError(403, messages.keyNotFound);
-  c.set("session", session);
-  c.set("sessionId", sessionId);
+  const found = await c.var.gateway.keys.lookup(key, api.orgId, waitUntilOf(c));
+  if (!found) throw new TykError(403, messages.keyNotFound);
+  c.set("session", found.session);
+  c.set("sessionId", found.storageId);
   await next();
 });

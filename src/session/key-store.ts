@@ -1,7 +1,7 @@
 import { ReadThroughCache } from "../cache/read-through-cache";
 import type { GatewayConfig } from "../config";
 import type { Store } from "../store";
-import { hashAlgorithmFor, hashKey } from "./keys";
+import { hashAlgorithmFor, hashKey, keyCandidates } from "./keys";
 import { sessionSchema, type Session } from "./schema";
 
 type WaitUntil = (promise: Promise<unknown>) => void;
@@ -30,8 +30,14 @@ export class KeyStore {
     return this.config.hashKeys ? hashKey(key, hashAlgorithmFor(key, this.config.hashKeyFunction)) : key;
   }
 
-  cached(storageId: string, waitUntil: WaitUntil): Session | null | Promise<Session | null> {
-    return this.cache.get(storageId, waitUntil);
+  /** The session a request's key opens, from the isolate cache; the store is read only on a miss. */
+  async lookup(key: string, orgId: string, waitUntil: WaitUntil): Promise<{ session: Session; storageId: string } | null> {
+    for (const candidate of keyCandidates(key, orgId, this.config.hashKeyFunction)) {
+      const storageId = await this.storageId(candidate);
+      const session = await this.cache.get(storageId, waitUntil);
+      if (session) return { session, storageId };
+    }
+    return null;
   }
 
   /** Reads from the store, bypassing the cache (Gateway API reads). */

@@ -37,6 +37,14 @@ export function decodeToken(key: string): TokenParts | null {
   }
 }
 
+/**
+ * The forms a presented key may be stored under: the key itself and, for a
+ * plain custom name, the token Tyk made from it for the org (Tyk's lookup order).
+ */
+export function keyCandidates(key: string, orgId: string, algorithm: HashAlgorithm): string[] {
+  return decodeToken(key) ? [key] : [key, generateToken(orgId, key, algorithm)];
+}
+
 function toHex(buffer: ArrayBuffer): string {
   return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -219,6 +219,11 @@ describe("/tyk/keys with key hashing on", () => {
       expect((await gateway("/secure/x", { headers: { authorization: token } })).status).toBe(200);
     });
 
+    it("accepts a custom key by its plain name, as Tyk does for the API's org", async () => {
+      await admin("POST", "/keys/plain-name-key", session());
+      expect((await gateway("/secure/x", { headers: { authorization: "plain-name-key" } })).status).toBe(200);
+    });
+
     it("applies an update at once", async () => {
       const created = await createKey();
       expect((await gateway("/secure/x", { headers: { authorization: created.key } })).status).toBe(200);
