@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 import { testSecret } from "./test/support/constants.ts";
+import { queueCaptureWorker } from "./test/analytics/support/capture-worker.ts";
 
 export default defineConfig({
   plugins: [
@@ -12,12 +13,15 @@ export default defineConfig({
           TYK_GW_SECRET: testSecret,
           PORTCULLIS_CONFIG_CHECK_SECONDS: "0",
         },
+        // A test-only consumer of the analytics queue, so tests can read what the gateway sent.
+        serviceBindings: { ANALYTICS_CAPTURE: "analytics-capture" },
+        workers: [queueCaptureWorker("analytics-capture", ["portcullis-analytics"])],
       },
     }),
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/integration/**"],
+    exclude: ["test/integration/**", "test/integration-node/**", "test/node/**"],
     globalSetup: ["./test/global-setup.ts"],
   },
 });

@@ -1,0 +1,116 @@
+import { ConfigError } from "../src/config";
+import { configVersionEntry, planEntries, type SeedEntry } from "./plan";
+import { readSeedDir, type SeedSet } from "./read";
+import { loadVars, seedSettings, type SettingFlags, type SeedSettings, type Vars } from "./settings";
+import { writeToUpstash, type UpstashOptions } from "./targets/upstash";
+import { writeWithWrangler } from "./targets/wrangler-kv";
+
+export type TargetName = "local" | "remote" | "upstash";
+
+export interface SeedOptions extends SettingFlags {
+  dir: string;
+  target: TargetName;
+  env: string | undefined;
+  dryRun: boolean;
+  configPath: string;
+  persistTo: string | undefined;
+}
+
+export interface Output {
+  info(line: string): void;
+  error(line: string): void;
+}
+
+/** Exit codes: 0 written (or dry run), 1 invalid input or a failed write, 2 bad settings. */
+export type ExitCode = 0 | 1 | 2;
+
+function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+function summary(seed: SeedSet): string {
+  return `validated ${count(seed.apis.length, "API")}, ${count(seed.policyFiles, "policy file")} (${count(seed.policies.length, "policy", "policies")}), ${count(seed.keys.length, "key")}`;
+}
+
+function targetLabel(options: SeedOptions, vars: Vars): string {
+  const env = options.env ? `, env ${options.env}` : "";
+  if (options.target === "local") return `local KV (${options.persistTo ?? ".wrangler/state"}${env})`;
+  if (options.target === "remote") return `remote KV${options.env ? ` (env ${options.env})` : ""}`;
+  return `Upstash Redis (${vars.UPSTASH_REDIS_REST_URL ?? "no URL"})`;
+}
+
+function storageMismatch(target: TargetName, vars: Vars): string | null {
+  const storage = vars.TYK_GW_STORAGE_TYPE || "kv";
+  if (target === "upstash" && storage !== "upstash") return `TYK_GW_STORAGE_TYPE is "${storage}", so the gateway will not read what is written to Upstash`;
+  if (target !== "upstash" && storage === "upstash") return `TYK_GW_STORAGE_TYPE is "upstash", so the gateway will not read what is written to Workers KV`;
+  return null;
+}
+
+function describeHashing(settings: SeedSettings): string {
+  return settings.hashKeys ? `keys are stored under their ${settings.hashKeyFunction} hash` : "keys are stored unhashed (TYK_GW_HASHKEYS=false)";
+}
+
+/** Shown in a dry run; a raw key string never is. */
+function displayKey(entry: SeedEntry, settings: SeedSettings): string {
+  if (settings.hashKeys || !entry.key.startsWith("apikey-")) return entry.key;
+  return `${entry.key.slice(0, "apikey-".length + 4)}…`;
+}
+
+function upstashCredentials(vars: Vars): UpstashOptions {
+  const url = vars.UPSTASH_REDIS_REST_URL;
+  const token = vars.UPSTASH_REDIS_REST_TOKEN;
+  if (!url || !token) throw new ConfigError("--target upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN");
+  return { url, token };
+}
+
+async function write(entries: SeedEntry[], options: SeedOptions, vars: Vars): Promise<string> {
+  if (options.target === "upstash") return writeToUpstash(entries, upstashCredentials(vars));
+  const version = configVersionEntry();
+  await writeWithWrangler([...entries, version], { mode: options.target, configPath: options.configPath, env: options.env, persistTo: options.persistTo });
+  return version.value;
+}
+
+/** Validates everything in `options.dir`, then writes it all or nothing. */
+export async function runSeed(options: SeedOptions, output: Output): Promise<ExitCode> {
+  let vars: Vars;
+  let settings: SeedSettings;
+  try {
+    vars = await loadVars({ configPath: options.configPath, env: options.env, includeDevVars: options.target !== "remote" });
+    settings = seedSettings(vars, options);
+    if (options.target === "upstash" && !options.dryRun) upstashCredentials(vars);
+  } catch (error) {
+    output.error(`kv-seed: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+
+  const result = await readSeedDir(options.dir, settings);
+  if (!result.ok) {
+    output.error(`kv-seed: ${count(result.errors.length, "problem")} in ${options.dir}; nothing was written`);
+    for (const line of result.errors) output.error(`  ${line}`);
+    return 1;
+  }
+  output.info(summary(result.seed));
+  const entries = await planEntries(result.seed, settings);
+  if (result.seed.keys.length > 0) output.info(describeHashing(settings));
+  const mismatch = storageMismatch(options.target, vars);
+  if (mismatch) output.error(`warning: ${mismatch}`);
+
+  const label = targetLabel(options, vars);
+  if (options.dryRun) {
+    output.info(`dry run: would write ${count(entries.length, "entry", "entries")} to ${label}, then bump the config version`);
+    for (const entry of entries) output.info(`  ${displayKey(entry, settings)}`);
+    return 0;
+  }
+  if (entries.length === 0) {
+    output.info("nothing to write");
+    return 0;
+  }
+  try {
+    const version = await write(entries, options, vars);
+    output.info(`wrote ${count(entries.length, "entry", "entries")} to ${label}; config version is now ${version}`);
+    return 0;
+  } catch (error) {
+    output.error(`kv-seed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

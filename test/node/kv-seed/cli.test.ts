@@ -1,0 +1,98 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { getPlatformProxy } from "wrangler";
+import { expectedDocuments, goodFiles } from "./fixtures";
+import { projectRoot, runCli, seedDir, tempDir, validApi, validSession } from "./support";
+
+/** Everything in the local KV under `persistTo`, read back through Miniflare as wrangler dev would. */
+async function readLocalKv(persistTo: string): Promise<Record<string, string>> {
+  // getPlatformProxy takes the versioned state directory that `--persist-to` appends "v3" to.
+  const proxy = await getPlatformProxy<{ GATEWAY_KV: KVNamespace }>({ configPath: join(projectRoot, "wrangler.toml"), persist: { path: join(persistTo, "v3") } });
+  try {
+    const kv = proxy.env.GATEWAY_KV;
+    const { keys } = await kv.list();
+    const values = await Promise.all(keys.map((key) => kv.get(key.name)));
+    return Object.fromEntries(keys.map((key, index) => [key.name, values[index] ?? ""]));
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+function documentsOf(store: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(store).filter(([key]) => key !== "portcullis:config-version").map(([key, value]) => [key, JSON.parse(value)]));
+}
+
+describe("kv-seed CLI", () => {
+  it("exits non-zero, lists every problem and writes nothing when any file is invalid", async () => {
+    const dir = await seedDir({
+      ...goodFiles,
+      "apps/broken.json": validApi({ api_id: "broken", proxy: { listen_path: "/broken/", target_url: "nope" } }),
+      "keys/bad.json": validSession({ access_rights: { orders: { versions: "Default" } } }),
+    });
+    const persistTo = await tempDir();
+
+    const run = await runCli([dir, "--target", "local", "--persist-to", persistTo]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`2 problems in ${dir}; nothing was written`);
+    expect(run.stderr).toContain("apps/broken.json: proxy.target_url: must be an absolute URL");
+    expect(run.stderr).toMatch(/keys\/bad\.json: access_rights\.orders\.versions: /);
+    expect(await readdir(persistTo)).toEqual([]);
+  });
+
+  it("validates and lists the entries on --dry-run without writing", async () => {
+    const dir = await seedDir(goodFiles);
+    const persistTo = await tempDir();
+
+    const run = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("validated 2 APIs, 1 policy file (1 policy), 2 keys");
+    expect(run.stdout).toContain("dry run: would write 5 entries");
+    for (const key of Object.keys(expectedDocuments)) expect(run.stdout).toContain(`  ${key}\n`);
+    expect(await readdir(persistTo)).toEqual([]);
+  });
+
+  it("writes the documents and a new config version to the local KV wrangler dev reads, idempotently", async () => {
+    const dir = await seedDir(goodFiles);
+    const persistTo = await tempDir();
+
+    const first = await runCli([dir, "--target", "local", "--persist-to", persistTo]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("validated 2 APIs, 1 policy file (1 policy), 2 keys");
+    expect(first.stdout).toMatch(/wrote 5 entries to local KV .*; config version is now \d+-seed/);
+    const afterFirst = await readLocalKv(persistTo);
+    expect(documentsOf(afterFirst)).toEqual(expectedDocuments);
+    expect(afterFirst["portcullis:config-version"]).toMatch(/^\d+-seed$/);
+
+    const second = await runCli([dir, "--target", "local", "--persist-to", persistTo]);
+    expect(second.code).toBe(0);
+    const afterSecond = await readLocalKv(persistTo);
+    expect(documentsOf(afterSecond)).toEqual(expectedDocuments);
+    expect(afterSecond["portcullis:config-version"]).not.toBe(afterFirst["portcullis:config-version"]);
+  });
+
+  it("stores keys unhashed with --hash-keys=false", async () => {
+    const dir = await seedDir({ "keys/plain-key.json": validSession() });
+    const persistTo = await tempDir();
+
+    const run = await runCli([dir, "--persist-to", persistTo, "--hash-keys=false"]);
+
+    expect(run.code).toBe(0);
+    expect(Object.keys(documentsOf(await readLocalKv(persistTo)))).toEqual(["apikey-plain-key"]);
+  });
+
+  it("refuses --target upstash without credentials, and bad arguments, before writing", async () => {
+    const dir = await seedDir(goodFiles);
+
+    const noCredentials = await runCli([dir, "--target", "upstash"]);
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.stderr).toContain("--target upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN");
+
+    const badTarget = await runCli([dir, "--target", "s3"]);
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toContain("--target must be one of local, remote, upstash");
+  });
+});
