@@ -1,0 +1,84 @@
+import { analyticsRecordSchema, type AnalyticsRecord } from "../../src/analytics/schema";
+import { formatIssues } from "../../src/validation";
+import { pumpConfig, retryDelaySeconds, type PumpConfig } from "./config";
+import { sinksFor } from "./sinks";
+
+interface Valid {
+  message: Message<unknown>;
+  record: AnalyticsRecord;
+}
+
+function log(level: "warn" | "error", message: string, fields: Record<string, unknown>): void {
+  console[level](JSON.stringify({ message, ...fields }));
+}
+
+/**
+ * An invalid record can never be written, so retrying it only delays its
+ * batch: it goes to the dead-letter queue at once, unchanged, and alone. If
+ * that send fails it is retried, and Queues dead-letters it after
+ * max_retries anyway.
+ */
+async function deadLetter(poison: Message<unknown>[], config: PumpConfig): Promise<void> {
+  if (poison.length === 0) return;
+  const queue = config.DEAD_LETTER_QUEUE;
+  try {
+    if (!queue) throw new Error("no DEAD_LETTER_QUEUE binding");
+    await queue.sendBatch(poison.map((message) => ({ body: message.body })));
+    for (const message of poison) message.ack();
+  } catch (error) {
+    log("error", "could not dead-letter invalid analytics records; retrying them", { count: poison.length, error: String(error) });
+    for (const message of poison) message.retry();
+  }
+}
+
+function split(messages: readonly Message<unknown>[]): { valid: Valid[]; poison: Message<unknown>[] } {
+  const valid: Valid[] = [];
+  const poison: Message<unknown>[] = [];
+  for (const message of messages) {
+    const parsed = analyticsRecordSchema.safeParse(message.body);
+    if (parsed.success) {
+      valid.push({ message, record: parsed.data });
+    } else {
+      poison.push(message);
+      log("warn", "invalid analytics record sent to the dead-letter queue", { message_id: message.id, error: formatIssues(parsed.error) });
+    }
+  }
+  return { valid, poison };
+}
+
+/** The same record can arrive twice in one batch (the producer retried a send); write it once. */
+function uniqueRecords(valid: Valid[]): AnalyticsRecord[] {
+  return [...new Map(valid.map(({ record }) => [record.id, record])).values()];
+}
+
+/**
+ * One queue batch: invalid messages to the dead-letter queue, valid records
+ * to every sink, and each valid message acked only after every sink
+ * committed it. If any sink fails, the valid messages are retried with
+ * exponential backoff; sinks are idempotent, so the ones that had succeeded
+ * skip the records on the next delivery.
+ */
+export async function consumeBatch(batch: MessageBatch<unknown>, env: object): Promise<void> {
+  let config: PumpConfig;
+  try {
+    config = pumpConfig(env);
+  } catch (error) {
+    log("error", String(error instanceof Error ? error.message : error), { queue: batch.queue });
+    batch.retryAll();
+    return;
+  }
+  const { valid, poison } = split(batch.messages);
+  await deadLetter(poison, config);
+  if (valid.length === 0) return;
+
+  const records = uniqueRecords(valid);
+  const sinks = sinksFor(config);
+  const results = await Promise.allSettled(sinks.map((sink) => sink.write(records)));
+  const failed = results.flatMap((result, index) => (result.status === "rejected" ? [{ sink: sinks[index]!.name, error: String(result.reason) }] : []));
+  if (failed.length === 0) {
+    for (const { message } of valid) message.ack();
+    return;
+  }
+  log("error", "analytics sink write failed; the batch will be retried", { records: records.length, failed });
+  for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(config, message.attempts) });
+}

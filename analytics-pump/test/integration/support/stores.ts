@@ -1,0 +1,51 @@
+import { env } from "cloudflare:test";
+import pg from "pg";
+import type { AnalyticsRecord } from "../../../../src/analytics/schema";
+
+/** Runs one query on the test cluster, for assertions. */
+export async function postgresQuery<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: env.POSTGRES_URL! });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a ClickHouse query over HTTP and returns its JSONEachRow rows. */
+export async function clickhouse<T>(query: string): Promise<T[]> {
+  const response = await fetch(env.CLICKHOUSE_URL!, { method: "POST", body: query.includes("FORMAT") ? query : `${query} FORMAT JSONEachRow` });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text}`);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** ClickHouse's JSON output quotes 64-bit integers. */
+export const int = (value: unknown) => Number(value);
+
+export async function control(service: "postgres" | "clickhouse", action: "stop" | "start"): Promise<void> {
+  const response = await fetch(`${env.SERVICE_CONTROL_URL}/${service}/${action}`, { method: "POST" });
+  if (!response.ok) throw new Error(`${service} ${action} failed: ${await response.text()}`);
+}
+
+export const idList = (records: AnalyticsRecord[]) => records.map((record) => record.id);
+
+/** Rows per id in Postgres, counting duplicates. */
+export async function storedInPostgres(ids: string[]): Promise<number> {
+  const [row] = await postgresQuery<{ n: string }>("SELECT count(*) AS n FROM tyk_analytics WHERE id = ANY($1::text[])", [ids]);
+  return Number(row?.n ?? 0);
+}
+
+/** Rows per id in ClickHouse as stored (no FINAL) and as read exactly (FINAL). */
+export async function storedInClickHouse(prefix: string): Promise<{ stored: number; exact: number; distinct: number }> {
+  const [raw] = await clickhouse<{ n: string }>(`SELECT count() AS n FROM tyk_analytics WHERE startsWith(apiid, '${prefix}')`);
+  const [final] = await clickhouse<{ n: string; d: string }>(
+    `SELECT count() AS n, uniqExact(id) AS d FROM tyk_analytics FINAL WHERE startsWith(apiid, '${prefix}')`,
+  );
+  return { stored: int(raw?.n), exact: int(final?.n), distinct: int(final?.d) };
+}

@@ -1,0 +1,84 @@
+/*
+ * Tyk's detailed recording: `raw_request` and `raw_response` are the base64 of
+ * the HTTP/1.1 wire form of each message. Tyk records them whole; Portcullis
+ * keeps the first `maxBytes` bytes of each (a queue message is at most 128 KB)
+ * and never buffers a body on the request's path: it reads its own tee of the
+ * stream and stops at the cap.
+ */
+
+/** Header values that would leak credentials into analytics storage. */
+const secretHeaders = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-tyk-authorization"]);
+const redacted = "[redacted]";
+
+const encoder = new TextEncoder();
+
+/** Reads at most `maxBytes` from the stream, then cancels the rest of it. */
+export async function readPrefix(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (!stream || maxBytes === 0) {
+    await stream?.cancel();
+    return new Uint8Array(0);
+  }
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, maxBytes - length));
+      length += Math.min(value.byteLength, maxBytes - length);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return concat(chunks, length);
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function headerLines(headers: Headers, secret: ReadonlySet<string>): string {
+  let lines = "";
+  headers.forEach((value, name) => {
+    lines += `${name}: ${secret.has(name) ? redacted : value}\r\n`;
+  });
+  return lines;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let offset = 0; offset < bytes.byteLength; offset += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function wire(head: string, body: Uint8Array, maxBytes: number): string {
+  const headBytes = encoder.encode(head);
+  const bytes = new Uint8Array(headBytes.byteLength + body.byteLength);
+  bytes.set(headBytes);
+  bytes.set(body, headBytes.byteLength);
+  return toBase64(bytes.subarray(0, maxBytes));
+}
+
+/**
+ * The request as the client sent it, credentials redacted: the standard
+ * credential headers and the API's own key header (`extraSecret`).
+ */
+export function rawRequest(request: Request, url: URL, body: Uint8Array, maxBytes: number, extraSecret: string): string {
+  const secret = new Set(secretHeaders).add(extraSecret.toLowerCase());
+  const head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n${headerLines(request.headers, secret)}\r\n`;
+  return wire(head, body, maxBytes);
+}
+
+export function rawResponse(response: Response, body: Uint8Array, maxBytes: number): string {
+  const head = `HTTP/1.1 ${response.status} ${response.statusText}\r\n${headerLines(response.headers, secretHeaders)}\r\n`;
+  return wire(head, body, maxBytes);
+}

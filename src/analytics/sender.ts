@@ -1,0 +1,85 @@
+import type { AnalyticsRecord } from "./schema";
+
+/** Cloudflare Queues limits for one `sendBatch` call. */
+const maxMessagesPerBatch = 100;
+const maxBytesPerBatch = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Per-isolate totals, so every "records dropped" log line says how many were lost so far. */
+export const analyticsCounters = { sent: 0, dropped: 0 };
+
+interface Pending {
+  record: AnalyticsRecord;
+  bytes: number;
+}
+
+function batches(pending: Pending[]): Pending[][] {
+  const result: Pending[][] = [];
+  let current: Pending[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    if (current.length > 0 && (current.length === maxMessagesPerBatch || bytes + item.bytes > maxBytesPerBatch)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Puts records on the analytics queue, several per `sendBatch` when requests
+ * finish close together in one isolate. Each request's `waitUntil` runs one
+ * flush: it waits `flushMs` for records from other requests, then sends
+ * whatever is pending, its own record included unless an earlier flush took
+ * it. No request waits on another request's promise, which Workers forbids
+ * across request contexts. A failed send is logged and counted, never thrown.
+ */
+export class AnalyticsSender {
+  private pending: Pending[] = [];
+
+  constructor(private readonly queue: Queue) {}
+
+  async submit(record: AnalyticsRecord, flushMs: number): Promise<void> {
+    this.pending.push({ record, bytes: encoder.encode(JSON.stringify(record)).byteLength });
+    if (flushMs > 0) await pause(flushMs);
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    for (const batch of batches(this.pending.splice(0))) {
+      try {
+        await this.queue.sendBatch(batch.map(({ record }) => ({ body: record, contentType: "json" as const })));
+        analyticsCounters.sent += batch.length;
+      } catch (error) {
+        analyticsCounters.dropped += batch.length;
+        console.error(
+          JSON.stringify({
+            message: "analytics records dropped: the queue send failed",
+            records: batch.length,
+            dropped_total: analyticsCounters.dropped,
+            error: String(error),
+          }),
+        );
+      }
+    }
+  }
+}
+
+const senders = new WeakMap<Queue, AnalyticsSender>();
+
+/** One sender per queue binding and isolate, so concurrent requests share batches. */
+export function senderFor(queue: Queue): AnalyticsSender {
+  let sender = senders.get(queue);
+  if (!sender) {
+    sender = new AnalyticsSender(queue);
+    senders.set(queue, sender);
+  }
+  return sender;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { AnalyticsSender, analyticsCounters } from "../../src/analytics/sender";
+import type { AnalyticsRecord } from "../../src/analytics/schema";
+import { sampleRecord } from "./support/sample-record";
+
+/** Records what a Queue producer was asked to send; `failing` makes every send throw. */
+class RecordingQueue {
+  readonly batches: AnalyticsRecord[][] = [];
+  constructor(private readonly failing = false) {}
+
+  async sendBatch(messages: Iterable<MessageSendRequest<AnalyticsRecord>>): Promise<void> {
+    if (this.failing) throw new Error("queue unavailable");
+    this.batches.push([...messages].map((message) => message.body));
+  }
+}
+
+const asQueue = (queue: RecordingQueue) => queue as unknown as Queue;
+
+describe("analytics sender", () => {
+  it("sends records that arrive together in shared batches of at most 100", async () => {
+    const queue = new RecordingQueue();
+    const sender = new AnalyticsSender(asQueue(queue));
+    const records = Array.from({ length: 250 }, (_, index) => sampleRecord(index));
+    await Promise.all(records.map((record) => sender.submit(record, 5)));
+    expect(queue.batches.map((batch) => batch.length)).toEqual([100, 100, 50]);
+    expect(queue.batches.flat().map((record) => record.id)).toEqual(records.map((record) => record.id));
+  });
+
+  it("keeps each batch under the 256 KB sendBatch limit", async () => {
+    const queue = new RecordingQueue();
+    const sender = new AnalyticsSender(asQueue(queue));
+    const records = Array.from({ length: 10 }, (_, index) => sampleRecord(index, { raw_request: "r".repeat(60_000) }));
+    await Promise.all(records.map((record) => sender.submit(record, 5)));
+    for (const batch of queue.batches) expect(new TextEncoder().encode(JSON.stringify(batch)).byteLength).toBeLessThan(256 * 1024);
+    expect(queue.batches.flat()).toHaveLength(10);
+  });
+
+  it("counts and logs a failed send instead of throwing", async () => {
+    const sender = new AnalyticsSender(asQueue(new RecordingQueue(true)));
+    const before = analyticsCounters.dropped;
+    await expect(sender.submit(sampleRecord(1), 0)).resolves.toBeUndefined();
+    expect(analyticsCounters.dropped).toBe(before + 1);
+  });
+});
