@@ -78,13 +78,30 @@ function printTryIt() {
       `  curl ${base}/protected/x            # 401: needs a key`,
       `  curl -H "Authorization: ${devKey}" ${base}/protected/x`,
       `  curl -H "X-Tyk-Authorization: change-me-local-secret" ${base}/tyk/reload`,
+      "  npm run analytics                   # per-API hits, errors and latency of the last hour (another terminal)",
       "",
     ].join("\n"),
   );
 }
 
 function runGateway(upstream) {
-  const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(gatewayPort), ...process.argv.slice(2)];
+  // One wrangler dev runs the gateway and the analytics pump together, so the queue
+  // between them is real; both share the state kv-seed wrote and `npm run analytics` reads.
+  const args = [
+    wranglerBin(),
+    "dev",
+    "-c",
+    "wrangler.toml",
+    "-c",
+    "analytics-pump/wrangler.toml",
+    "--persist-to",
+    ".wrangler/state",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(gatewayPort),
+    ...process.argv.slice(2),
+  ];
   const wrangler = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
   const forward = (signal) => {
     if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill(signal);

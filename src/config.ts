@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { analyticsEnvShape, analyticsSettings, requireAnalyticsQueue } from "./analytics/config";
+import { limitsEnvShape, limitsSettings } from "./ratelimit/config";
+import { hashAlgorithms } from "./session/keys";
+import { keySettings, keySettingsEnvShape } from "./session/key-settings";
 import { formatIssues } from "./validation";
 
 const flag = (fallback: boolean) =>
@@ -18,7 +22,7 @@ export const gatewayConfigSchema = z
   .object({
     TYK_GW_SECRET: z.string().optional(),
     TYK_GW_HASHKEYS: flag(true),
-    TYK_GW_HASHKEYFUNCTION: z.enum(["sha256", ""]).optional().transform((value) => value || "sha256"),
+    TYK_GW_HASHKEYFUNCTION: z.enum([...hashAlgorithms, ""]).optional().transform((value) => value || "sha256"),
     TYK_GW_ENABLEHASHEDKEYSLISTING: flag(false),
     TYK_GW_ALLOWMASTERKEYS: flag(false),
     TYK_GW_MINTOKENLENGTH: z.coerce.number().int().optional().transform((value) => Math.max(value ?? 3, 3)),
@@ -34,6 +38,9 @@ export const gatewayConfigSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
     PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
+    ...keySettingsEnvShape,
+    ...analyticsEnvShape,
+    ...limitsEnvShape,
   })
   .superRefine(
     (env, ctx) => {
@@ -45,6 +52,7 @@ export const gatewayConfigSchema = z
     // Run even when other variables are invalid, so one error report names them all.
     { when: () => true },
   )
+  .superRefine(requireAnalyticsQueue, { when: () => true })
   .transform((env) => ({
     secret: env.TYK_GW_SECRET || undefined,
     hashKeys: env.TYK_GW_HASHKEYS,
@@ -61,6 +69,9 @@ export const gatewayConfigSchema = z
         : { type: "kv" as const },
     sessionCacheMs: env.TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT * 1000,
     configCheckMs: env.PORTCULLIS_CONFIG_CHECK_SECONDS * 1000,
+    ...keySettings(env),
+    analytics: analyticsSettings(env),
+    limits: limitsSettings(env),
   }));
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

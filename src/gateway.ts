@@ -1,11 +1,14 @@
 import { ConfigCache } from "./cache/config-cache";
 import { parseGatewayConfig, type GatewayConfig } from "./config";
+import type { RateLimiter } from "./ratelimit/durable-object";
+import { Limits } from "./ratelimit/service";
 import { KeyStore } from "./session/key-store";
 import { createStore, type Store } from "./store";
 
 /** Worker bindings and vars, as declared in wrangler.toml. */
 export interface Bindings {
   GATEWAY_KV?: KVNamespace;
+  RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
   [name: string]: unknown;
 }
 
@@ -15,6 +18,7 @@ export interface Gateway {
   store: Store;
   configCache: ConfigCache;
   keys: KeyStore;
+  limits: Limits;
 }
 
 const gateways = new WeakMap<object, Gateway>();
@@ -27,6 +31,7 @@ function createGateway(bindings: Bindings): Gateway {
     store,
     configCache: new ConfigCache(store, { checkIntervalMs: config.configCheckMs, customDomains: config.enableCustomDomains }),
     keys: new KeyStore(store, config),
+    limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys),
   };
 }
 

@@ -1,3 +1,5 @@
 import { createApp } from "./app";
 
+export { RateLimiter } from "./ratelimit/durable-object";
+
 export default createApp();

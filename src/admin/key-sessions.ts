@@ -1,4 +1,5 @@
-import { sessionSchema, type Session } from "../session/schema";
+import { policyIdsOf } from "../session/policies";
+import { sessionSchema, type Policy, type Session } from "../session/schema";
 import { formatIssues } from "../validation";
 
 /*
@@ -20,11 +21,16 @@ export const masterKeyRefused = "Failed to create key, keys must have at least o
 
 /**
  * A key without access rights may call every API (a master key), so it needs
- * TYK_GW_ALLOWMASTERKEYS. Policies listed in `apply_policies` do not count yet:
- * until policies are applied to keys, such a key would be a master key.
+ * TYK_GW_ALLOWMASTERKEYS. A key with policies gets its access rights from them.
  */
 export function grantsEverything(session: Session): boolean {
-  return Object.keys(session.access_rights).length === 0;
+  return Object.keys(session.access_rights).length === 0 && policyIdsOf(session).length === 0;
+}
+
+/** Tyk's trial period: a new key whose policy sets `key_expires_in` expires that many seconds after creation. */
+export function applyKeyExpiresIn(session: Session, policies: ReadonlyMap<string, Policy>, now: Date): Session {
+  const expiresIn = Math.max(0, ...policyIdsOf(session).map((id) => policies.get(id)?.key_expires_in ?? 0));
+  return expiresIn > 0 ? { ...session, expires: unixSeconds(now) + expiresIn } : session;
 }
 
 function unixSeconds(now: Date): number {

@@ -1,8 +1,10 @@
 import { Hono, type Context } from "hono";
-import { decodeToken, generateKeyId, generateToken, keyCandidates } from "../session/keys";
+import { dropKeyCounters, resetKeyQuotas, withLiveQuota } from "../ratelimit/admin";
+import { decodeToken, generateKeyId, generateToken } from "../session/keys";
 import type { Session } from "../session/schema";
 import type { GatewayEnv } from "../types";
 import { applyEdit, grantsEverything, masterKeyRefused, parseSessionBody, resetQuota, stampCreated, withoutSecrets } from "./key-sessions";
+import { hashNewPassword, startTrialPeriod, writeKey } from "./key-writes";
 import { apiError, methodNotSupported, modified, readJsonBody } from "./responses";
 
 /*
@@ -28,15 +30,15 @@ interface FoundKey {
  * from it and the org in `?org_id=` or the body.
  */
 async function findKey(c: AdminContext, key: string, orgId: string): Promise<FoundKey | null> {
-  const { keys, config } = c.var.gateway;
+  const { keys } = c.var.gateway;
   if (isOn(c.req.query("hashed"))) {
     const session = await keys.read(key);
     return session ? { key, storageId: key, session } : null;
   }
-  for (const candidate of keyCandidates(key, orgId, config.hashKeyFunction)) {
-    const storageId = await keys.storageId(candidate);
+  for (const form of keys.candidates(key, orgId)) {
+    const storageId = await keys.idOf(form);
     const session = await keys.read(storageId);
-    if (session) return { key: candidate, storageId, session };
+    if (session) return { key: form.key, storageId, session };
   }
   return null;
 }
@@ -59,14 +61,19 @@ async function listKeys(c: AdminContext): Promise<Response> {
   return c.json({ keys }, 200);
 }
 
-/** Stores a new key under `token` and answers with it (and its hash when hashing is on). */
-async function storeNewKey(c: AdminContext, token: string, session: Session): Promise<Response> {
-  const { keys, config } = c.var.gateway;
+/**
+ * Stores a new key under `token` and answers with it (and its hash when hashing is on).
+ * A custom key may replace one with live counters, whose quota restarts unless `suppress_reset`.
+ */
+async function storeNewKey(c: AdminContext, token: string, session: Session, mayReplace = false): Promise<Response> {
+  const { keys, config, limits } = c.var.gateway;
   const now = new Date();
-  const stamped = stampCreated(session, now);
-  const prepared = isOn(c.req.query("suppress_reset")) ? stamped : resetQuota(stamped, now);
+  const stamped = await startTrialPeriod(c, stampCreated(await hashNewPassword(c, session, null), now), now);
+  const suppressReset = isOn(c.req.query("suppress_reset"));
+  const prepared = suppressReset ? stamped : resetQuota(stamped, now);
   const storageId = await keys.storageId(token);
-  await keys.write(storageId, prepared);
+  if (mayReplace && !suppressReset) await resetKeyQuotas(limits, storageId);
+  await writeKey(c, storageId, prepared);
   return modified(c, token, "added", config.hashKeys ? storageId : undefined);
 }
 
@@ -100,14 +107,15 @@ async function createCustomKey(c: AdminContext): Promise<Response> {
   const body = await sessionFromBody(c, "Request malformed");
   if ("error" in body) return body.error;
   const token = generateToken(body.session.org_id, customKey, c.var.gateway.config.hashKeyFunction);
-  return storeNewKey(c, token, body.session);
+  return storeNewKey(c, token, body.session, true);
 }
 
 async function getKey(c: AdminContext): Promise<Response> {
   const refused = hashedLookupRefused(c);
   if (refused) return refused;
   const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
-  return found ? c.json(withoutSecrets(found.session), 200) : apiError(c, 404, "Key not found");
+  if (!found) return apiError(c, 404, "Key not found");
+  return c.json(withoutSecrets(await withLiveQuota(c.var.gateway.limits, found.storageId, found.session)), 200);
 }
 
 async function updateKey(c: AdminContext): Promise<Response> {
@@ -117,8 +125,10 @@ async function updateKey(c: AdminContext): Promise<Response> {
   if ("error" in body) return body.error;
   const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? body.session.org_id);
   if (!found) return apiError(c, 404, "Key is not found");
-  const session = applyEdit(body.session, found.session, new Date(), isOn(c.req.query("suppress_reset")));
-  await c.var.gateway.keys.write(found.storageId, session);
+  const suppressReset = isOn(c.req.query("suppress_reset"));
+  const session = applyEdit(body.session, found.session, new Date(), suppressReset);
+  if (!suppressReset) await resetKeyQuotas(c.var.gateway.limits, found.storageId);
+  await writeKey(c, found.storageId, await hashNewPassword(c, session, found.session));
   return modified(c, found.key, "modified");
 }
 
@@ -127,6 +137,7 @@ async function deleteKey(c: AdminContext): Promise<Response> {
   if (refused) return refused;
   const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
   if (!found || !(await c.var.gateway.keys.remove(found.storageId))) return apiError(c, 404, "There is no such key found");
+  await dropKeyCounters(c.var.gateway.limits, found.storageId);
   return modified(c, found.key, "deleted");
 }
 

@@ -1,3 +1,4 @@
+import { compileApiLimits, type ApiLimits } from "../ratelimit/api-limits";
 import { compileListenPath, compilePathPattern, listenPathWeight } from "./paths";
 import { versionInfoSchema, type ApiDefinition, type EndpointMeta, type MethodAction, type UrlRewrite, type VersionInfo } from "./schema";
 
@@ -35,7 +36,9 @@ export interface CompiledVersion {
   overrideTarget: URL | null;
 }
 
-export type AuthMode = "keyless" | "auth_token";
+/** Tyk's names for the auth methods (`base_identity_provided_by` values), in Tyk's chain order. */
+export const authMethodOrder = ["basic_auth_user", "hmac_key", "jwt_claim", "auth_token"] as const;
+export type AuthMethod = (typeof authMethodOrder)[number];
 
 export interface CompiledApi {
   definition: ApiDefinition;
@@ -49,7 +52,12 @@ export interface CompiledApi {
   listenPath: string;
   stripListenPath: boolean;
   targets: URL[];
-  authMode: AuthMode;
+  /** Enabled auth methods in the order they run; empty for keyless APIs. */
+  authMethods: AuthMethod[];
+  /** The method whose session the request carries when several run. */
+  baseIdentity: AuthMethod | null;
+  /** `basic_auth.extract_from_body` patterns, when enabled. */
+  basicAuthBody: { user: RegExp; password: RegExp } | null;
   expiresAt: number | null;
   versioning: {
     enabled: boolean;
@@ -59,6 +67,8 @@ export interface CompiledApi {
     defaultVersion: string;
   };
   versions: Map<string, CompiledVersion>;
+  /** Rate limit and quota settings (global_rate_limit, extended_paths.rate_limit, disable_*). */
+  limits: ApiLimits;
 }
 
 /** Tyk's expiry format `2006-01-02 15:04`, read as UTC. Empty or unparsable means never. */
@@ -114,8 +124,37 @@ function compileVersion(name: string, info: VersionInfo): CompiledVersion {
   };
 }
 
-function authModeOf(definition: ApiDefinition): AuthMode {
-  return definition.use_keyless ? "keyless" : "auth_token";
+/**
+ * Classic Tyk runs every enabled method and all must pass; the auth token
+ * runs when `use_standard_auth` is set or nothing else is (api_loader.go).
+ */
+function authMethodsOf(definition: ApiDefinition): AuthMethod[] {
+  if (definition.use_keyless) return [];
+  const enabled: Record<AuthMethod, boolean> = {
+    basic_auth_user: definition.use_basic_auth,
+    hmac_key: definition.enable_signature_checking,
+    jwt_claim: definition.enable_jwt,
+    auth_token: definition.use_standard_auth,
+  };
+  const methods = authMethodOrder.filter((method) => enabled[method]);
+  return methods.length > 0 ? methods : ["auth_token"];
+}
+
+/**
+ * Tyk lets each method whose name matches `base_identity_provided_by` (or any
+ * method when it is empty) set the session, so the last one wins. A name that
+ * is not among the enabled methods falls back to that last one too, where Tyk
+ * would leave the request without a session.
+ */
+function baseIdentityOf(methods: AuthMethod[], providedBy: string): AuthMethod | null {
+  const named = methods.find((method) => method === providedBy);
+  return named ?? methods.at(-1) ?? null;
+}
+
+function basicAuthBodyOf(definition: ApiDefinition): CompiledApi["basicAuthBody"] {
+  const settings = definition.basic_auth;
+  if (!settings.extract_from_body) return null;
+  return { user: new RegExp(settings.body_user_regexp), password: new RegExp(settings.body_password_regexp) };
 }
 
 export function compileApi(definition: ApiDefinition): CompiledApi {
@@ -124,6 +163,7 @@ export function compileApi(definition: ApiDefinition): CompiledApi {
   const versionEntries = Object.entries(versionData.versions);
   const versions = new Map(versionEntries.map(([name, info]) => [name, compileVersion(name, info)]));
   if (versions.size === 0) versions.set("Default", compileVersion("Default", versionInfoSchema.parse({ name: "Default" })));
+  const authMethods = authMethodsOf(definition);
   return {
     definition,
     id: definition.api_id,
@@ -135,7 +175,9 @@ export function compileApi(definition: ApiDefinition): CompiledApi {
     listenPath: proxy.listen_path.replace(/\/+$/, ""),
     stripListenPath: proxy.strip_listen_path,
     targets: targetUrls.map((url) => new URL(url)),
-    authMode: authModeOf(definition),
+    authMethods,
+    baseIdentity: baseIdentityOf(authMethods, definition.base_identity_provided_by),
+    basicAuthBody: basicAuthBodyOf(definition),
     expiresAt: parseTykExpiry(definition.expiration),
     versioning: {
       enabled: !versionData.not_versioned,
@@ -145,5 +187,6 @@ export function compileApi(definition: ApiDefinition): CompiledApi {
       defaultVersion: versionData.default_version,
     },
     versions,
+    limits: compileApiLimits(definition),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limitModes } from "../ratelimit/config";
 import { pathPatternError } from "./paths";
 
 /*
@@ -51,11 +52,21 @@ export const urlRewriteSchema = z.looseObject({
   rewrite_to: z.string(),
 });
 
+/** An `extended_paths.rate_limit` entry: a limit for one endpoint across all callers of the API. */
+export const rateLimitMetaSchema = z.looseObject({
+  path: pathPattern,
+  method: z.string().default(""),
+  rate: z.number().default(0),
+  per: z.number().default(0),
+  disabled: z.boolean().default(false),
+});
+
 export const extendedPathsSchema = z.looseObject({
   ignored: z.array(endpointMetaSchema).default([]),
   white_list: z.array(endpointMetaSchema).default([]),
   black_list: z.array(endpointMetaSchema).default([]),
   url_rewrites: z.array(urlRewriteSchema).default([]),
+  rate_limit: z.array(rateLimitMetaSchema).nullable().default([]).transform((value) => value ?? []),
 });
 
 export const versionInfoSchema = z.looseObject({
@@ -77,6 +88,23 @@ export const authConfigSchema = z.looseObject({
   cookie_name: z.string().default(""),
   disable_header: z.boolean().default(false),
 });
+
+/** `basic_auth`: credentials may also come from the body, matched by two regexes with one group each. */
+export const basicAuthSettingsSchema = z
+  .looseObject({
+    disable_caching: z.boolean().default(false),
+    cache_ttl: z.number().int().nonnegative().default(0),
+    extract_from_body: z.boolean().default(false),
+    body_user_regexp: z.string().default(""),
+    body_password_regexp: z.string().default(""),
+  })
+  .superRefine((settings, ctx) => {
+    if (!settings.extract_from_body) return;
+    for (const field of ["body_user_regexp", "body_password_regexp"] as const) {
+      const error = settings[field] === "" ? "required when extract_from_body is true" : regexError(settings[field]);
+      if (error) ctx.addIssue({ code: "custom", path: [field], message: error });
+    }
+  });
 
 export const proxySchema = z
   .looseObject({
@@ -108,6 +136,28 @@ export const apiDefinitionSchema = z.looseObject({
     /** Newer per-method auth settings; `auth_configs.authToken` wins over `auth`. */
     auth_configs: z.record(z.string(), authConfigSchema).default({}),
     proxy: proxySchema,
+    use_basic_auth: z.boolean().default(false),
+    basic_auth: basicAuthSettingsSchema.default(() => basicAuthSettingsSchema.parse({})),
+    enable_signature_checking: z.boolean().default(false),
+    hmac_allowed_algorithms: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+    /** Milliseconds; 0 or less turns the check off. */
+    hmac_allowed_clock_skew: z.number().default(0),
+    enable_jwt: z.boolean().default(false),
+    jwt_signing_method: z.enum(["hmac", "rsa", "ecdsa", ""]).default(""),
+    /** Base64 of the HMAC secret or PEM public key, or a JWKS URL (plain or base64). */
+    jwt_source: z.string().default(""),
+    jwt_identity_base_field: z.string().default(""),
+    jwt_policy_field_name: z.string().default(""),
+    jwt_client_base_field: z.string().default(""),
+    jwt_default_policies: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+    jwt_skip_kid: z.boolean().default(false),
+    jwt_issued_at_validation_skew: z.number().nonnegative().default(0),
+    jwt_not_before_validation_skew: z.number().nonnegative().default(0),
+    jwt_expires_at_validation_skew: z.number().nonnegative().default(0),
+    base_identity_provided_by: z.string().default(""),
+    /** Seconds a key written for this API lives in the store; 0 = no limit. */
+    session_lifetime: z.number().int().default(0),
+    session_lifetime_respects_key_expiration: z.boolean().default(false),
     definition: z
       .looseObject({
         // Tyk writes "" for the default location.
@@ -135,6 +185,14 @@ export const apiDefinitionSchema = z.looseObject({
       .default({ not_versioned: true, default_version: "", versions: {} }),
     tags: z.array(z.string()).default([]),
     CORS: z.looseObject({}).optional(),
+    /** A limit across all callers of the API (`API Rate Limit Exceeded`). */
+    global_rate_limit: z
+      .looseObject({ rate: z.number().default(0), per: z.number().default(0), disabled: z.boolean().default(false) })
+      .default({ rate: 0, per: 0, disabled: false }),
+    disable_rate_limit: z.boolean().default(false),
+    disable_quota: z.boolean().default(false),
+    /** Portcullis only: how this API's limits are counted; unset uses PORTCULLIS_RATELIMIT_MODE. */
+    rate_limit_mode: z.enum(limitModes).optional(),
   });
 
 export type ApiDefinition = z.output<typeof apiDefinitionSchema>;
@@ -142,4 +200,6 @@ export type VersionInfo = z.output<typeof versionInfoSchema>;
 export type EndpointMeta = z.output<typeof endpointMetaSchema>;
 export type MethodAction = z.output<typeof methodActionSchema>;
 export type UrlRewrite = z.output<typeof urlRewriteSchema>;
+export type RateLimitMeta = z.output<typeof rateLimitMetaSchema>;
 export type AuthConfig = z.output<typeof authConfigSchema>;
+export type BasicAuthSettings = z.output<typeof basicAuthSettingsSchema>;

@@ -1,5 +1,5 @@
 import type { CompiledApi } from "../apidef/compile";
-import type { AuthConfig } from "../apidef/schema";
+import { authConfigSchema, type AuthConfig } from "../apidef/schema";
 
 function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
@@ -10,13 +10,35 @@ function readCookie(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-function stripBearer(value: string): string {
+export function stripBearer(value: string): string {
   return value.length > 7 && value.slice(0, 7).toLowerCase() === "bearer " ? value.slice(7).trim() : value;
 }
 
 /** `auth_configs.authToken` when present, else the deprecated `auth` block, as Tyk resolves it. */
 export function authTokenConfig(api: CompiledApi): AuthConfig {
   return api.definition.auth_configs["authToken"] ?? api.definition.auth;
+}
+
+const defaultAuthConfig = authConfigSchema.parse({});
+
+/**
+ * Where a method reads its credential: `auth_configs.<type>`; JWT falls back
+ * to the deprecated `auth` block like the auth token, basic and HMAC to the
+ * `Authorization` header (Tyk's getAuthToken).
+ */
+export function authConfigFor(api: CompiledApi, type: "basic" | "hmac" | "jwt"): AuthConfig {
+  const configured = api.definition.auth_configs[type];
+  if (configured) return configured;
+  return type === "jwt" ? api.definition.auth : defaultAuthConfig;
+}
+
+/** The raw credential: the header, then the query parameter, then the cookie, a later source winning when present. */
+export function readCredential(request: Request, url: URL, config: AuthConfig): string {
+  const headerName = config.auth_header_name || "Authorization";
+  let value = config.disable_header ? "" : (request.headers.get(headerName) ?? "");
+  if (config.use_param) value = url.searchParams.get(config.param_name || headerName) || value;
+  if (config.use_cookie) value = readCookie(request.headers.get("cookie"), config.cookie_name || headerName) || value;
+  return value;
 }
 
 /**

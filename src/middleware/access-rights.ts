@@ -7,11 +7,12 @@ import type { GatewayEnv } from "../types";
  * API, this version. A key with no access rights at all is a master key.
  */
 export const checkAccessRights = createMiddleware<GatewayEnv>(async (c, next) => {
-  const session = c.var.session;
+  const session = c.get("session");
   if (session && Object.keys(session.access_rights).length > 0) {
-    const access = session.access_rights[c.var.api.id];
+    const api = c.get("api");
+    const access = session.access_rights[api.id];
     if (!access) throw new TykError(403, messages.keyNotFound);
-    if (c.var.api.versioning.enabled && !access.versions.includes(c.var.version.name)) {
+    if (api.versioning.enabled && !access.versions.includes(c.get("version").name)) {
       throw new TykError(403, messages.keyNotFound);
     }
   }

@@ -27,13 +27,15 @@ function allowedUrlPattern(url: string): RegExp | null {
  * methods allows every method.
  */
 export const checkGranularAccess = createMiddleware<GatewayEnv>(async (c, next) => {
-  const allowedUrls = c.var.session?.access_rights[c.var.api.id]?.allowed_urls ?? [];
+  const allowedUrls = c.get("session")?.access_rights[c.get("api").id]?.allowed_urls ?? [];
   if (allowedUrls.length > 0) {
     const method = c.req.method;
+    const apiPath = c.get("apiPath");
+    const path = c.get("url").pathname;
     const allowed = allowedUrls.some((entry) => {
       if (entry.methods.length > 0 && !entry.methods.some((name) => name.toUpperCase() === method)) return false;
       const pattern = allowedUrlPattern(entry.url);
-      return pattern !== null && (pattern.test(c.var.apiPath) || pattern.test(c.var.url.pathname));
+      return pattern !== null && (pattern.test(apiPath) || pattern.test(path));
     });
     if (!allowed) throw new TykError(403, messages.resourceDisallowed);
   }

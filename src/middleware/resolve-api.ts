@@ -7,7 +7,7 @@ import { waitUntilOf } from "./wait-until";
  * 404. Sets `api`, `apiPath`, `url` and the headers and query the upstream will receive.
  */
 export const resolveApi = createMiddleware<GatewayEnv>(async (c, next) => {
-  const snapshot = await c.var.gateway.configCache.current(waitUntilOf(c));
+  const snapshot = await c.get("gateway").configCache.current(waitUntilOf(c));
   const url = new URL(c.req.url);
   const match = snapshot.routes.match(c.req.header("host") ?? url.host, url.pathname);
   if (!match) return c.text("Not Found", 404);

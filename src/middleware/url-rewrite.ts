@@ -9,8 +9,8 @@ import type { GatewayEnv } from "../types";
  */
 export const rewriteUrl = createMiddleware<GatewayEnv>(async (c, next) => {
   const method = c.req.method;
-  const apiPath = c.var.apiPath;
-  for (const rewrite of c.var.version.urlRewrites) {
+  const apiPath = c.get("apiPath");
+  for (const rewrite of c.get("version").urlRewrites) {
     if ((rewrite.methods && !rewrite.methods.has(method)) || !rewrite.pattern.test(apiPath)) continue;
     if (!rewrite.matchPattern.test(apiPath)) continue;
     const rewritten = apiPath.replace(rewrite.matchPattern, rewrite.rewriteTo);

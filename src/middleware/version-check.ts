@@ -32,10 +32,10 @@ function resolveVersion(api: CompiledApi, request: Request, url: URL, apiPath: s
  * before authentication, as Tyk does.
  */
 export const checkVersion = createMiddleware<GatewayEnv>(async (c, next) => {
-  const api = c.var.api;
+  const api = c.get("api");
   const now = Date.now();
   if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);
-  const { version, apiPath } = resolveVersion(api, c.req.raw, c.var.url, c.var.apiPath);
+  const { version, apiPath } = resolveVersion(api, c.req.raw, c.get("url"), c.get("apiPath"));
   if (version.expiresAt !== null && now > version.expiresAt) throw new TykError(403, messages.versionExpired);
   c.set("version", version);
   c.set("apiPath", apiPath);

@@ -1,12 +1,22 @@
 import { ReadThroughCache } from "../cache/read-through-cache";
 import type { GatewayConfig } from "../config";
 import type { Store } from "../store";
-import { hashAlgorithmFor, hashKey, keyCandidates } from "./keys";
+import { hashAlgorithmFor, hashKey, keyCandidates, type KeyForm } from "./keys";
 import { sessionSchema, type Session } from "./schema";
 
 type WaitUntil = (promise: Promise<unknown>) => void;
 
 const maxCachedSessions = 50_000;
+
+type KeyStoreConfig = Pick<GatewayConfig, "hashKeys" | "hashKeyFunction" | "sessionCacheMs"> &
+  Partial<Pick<GatewayConfig, "hashKeyFunctionFallback">>;
+
+export interface FoundSession {
+  session: Session;
+  storageId: string;
+  /** The form of the key the session is stored under (the token for a custom key). */
+  key: string;
+}
 
 /**
  * Sessions by key. Maps a presented key to its storage id (its hash when key
@@ -17,7 +27,7 @@ export class KeyStore {
 
   constructor(
     private readonly store: Store,
-    private readonly config: Pick<GatewayConfig, "hashKeys" | "hashKeyFunction" | "sessionCacheMs">,
+    private readonly config: KeyStoreConfig,
   ) {
     this.cache = new ReadThroughCache((storageId) => this.read(storageId), {
       ttlMs: config.sessionCacheMs,
@@ -30,14 +40,31 @@ export class KeyStore {
     return this.config.hashKeys ? hashKey(key, hashAlgorithmFor(key, this.config.hashKeyFunction)) : key;
   }
 
+  /** The forms a presented key may be stored under, current hash function first, then the fallbacks. */
+  candidates(key: string, orgId: string): KeyForm[] {
+    const forms = keyCandidates(key, orgId, this.config.hashKeyFunction, this.config.hashKeyFunctionFallback ?? []);
+    if (this.config.hashKeys) return forms;
+    const unique = new Map(forms.map((form) => [form.key, form]));
+    return [...unique.values()];
+  }
+
+  idOf(form: KeyForm): Promise<string> | string {
+    return this.config.hashKeys ? hashKey(form.key, form.algorithm) : form.key;
+  }
+
   /** The session a request's key opens, from the isolate cache; the store is read only on a miss. */
-  async lookup(key: string, orgId: string, waitUntil: WaitUntil): Promise<{ session: Session; storageId: string } | null> {
-    for (const candidate of keyCandidates(key, orgId, this.config.hashKeyFunction)) {
-      const storageId = await this.storageId(candidate);
+  async lookup(key: string, orgId: string, waitUntil: WaitUntil): Promise<FoundSession | null> {
+    for (const form of this.candidates(key, orgId)) {
+      const storageId = await this.idOf(form);
       const session = await this.cache.get(storageId, waitUntil);
-      if (session) return { session, storageId };
+      if (session) return { session, storageId, key: form.key };
     }
     return null;
+  }
+
+  /** A session by its storage id, through the isolate cache. */
+  cached(storageId: string, waitUntil: WaitUntil): Session | null | Promise<Session | null> {
+    return this.cache.get(storageId, waitUntil);
   }
 
   /** Reads from the store, bypassing the cache (Gateway API reads). */
@@ -52,8 +79,9 @@ export class KeyStore {
     return parsed.data;
   }
 
-  async write(storageId: string, session: Session): Promise<void> {
-    await this.store.put("keys", storageId, session);
+  /** Stores the session; with `ttlSeconds` the store drops it after that long (session lifetime). */
+  async write(storageId: string, session: Session, ttlSeconds?: number): Promise<void> {
+    await this.store.put("keys", storageId, session, ttlSeconds === undefined ? undefined : { ttlSeconds });
     this.cache.set(storageId, session);
   }
 

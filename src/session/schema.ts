@@ -15,6 +15,9 @@ const allowedUrlSchema = z.looseObject({
 export const apiLimitSchema = z.looseObject({
   rate: z.number().default(0),
   per: z.number().default(0),
+  throttle_interval: z.number().default(0),
+  throttle_retry_limit: z.number().default(0),
+  max_query_depth: z.number().default(0),
   quota_max: z.number().default(0),
   quota_renewal_rate: z.number().default(0),
   quota_remaining: z.number().default(0),
@@ -25,8 +28,16 @@ export const accessDefinitionSchema = z.looseObject({
   api_name: z.string().default(""),
   api_id: z.string().default(""),
   versions: z.array(z.string()).default([]),
-  allowed_urls: z.array(allowedUrlSchema).default([]),
-  limit: apiLimitSchema.optional(),
+  allowed_urls: z.array(allowedUrlSchema).nullable().default([]).transform((value) => value ?? []),
+  limit: apiLimitSchema.nullable().optional().transform((value) => value ?? undefined),
+  /** The counter scope for per-API limits: the API id, or the policy that set the limit. */
+  allowance_scope: z.string().default(""),
+});
+
+/** `basic_auth_data.hash_type`: "" is plain text in Tyk; anything unknown is checked as bcrypt. */
+export const basicAuthDataSchema = z.looseObject({
+  password: z.string().default(""),
+  hash_type: z.string().default(""),
 });
 
 export const sessionSchema = z.looseObject({
@@ -48,7 +59,30 @@ export const sessionSchema = z.looseObject({
   alias: z.string().default(""),
   date_created: z.string().optional(),
   last_updated: z.string().optional(),
+  throttle_interval: z.number().default(0),
+  throttle_retry_limit: z.number().default(0),
+  max_query_depth: z.number().default(0),
+  oauth_client_id: z.string().default(""),
+  basic_auth_data: basicAuthDataSchema.optional(),
+  jwt_data: z.looseObject({ secret: z.string().default("") }).optional(),
+  hmac_enabled: z.boolean().default(false),
+  enable_http_signature_validation: z.boolean().default(false),
+  /** The HMAC secret (Tyk's Go name is HmacSecret). */
+  hmac_string: z.string().default(""),
+  /** Seconds the stored key lives; 0 defers to the API's `session_lifetime`. */
+  session_lifetime: z.number().default(0),
 });
+
+/** Which parts of a policy apply; none set means the whole policy (Tyk's `partitions`). */
+export const policyPartitionsSchema = z.looseObject({
+  quota: z.boolean().default(false),
+  rate_limit: z.boolean().default(false),
+  acl: z.boolean().default(false),
+  complexity: z.boolean().default(false),
+  per_api: z.boolean().default(false),
+});
+
+const noPartitions = policyPartitionsSchema.parse({});
 
 export const policySchema = z.looseObject({
   id: z.string().default(""),
@@ -58,7 +92,17 @@ export const policySchema = z.looseObject({
   per: z.number().default(0),
   quota_max: z.number().default(0),
   quota_renewal_rate: z.number().default(0),
+  throttle_interval: z.number().default(0),
+  throttle_retry_limit: z.number().default(0),
+  max_query_depth: z.number().default(0),
   access_rights: z.record(z.string(), accessDefinitionSchema).nullable().default({}).transform((value) => value ?? {}),
+  hmac_enabled: z.boolean().default(false),
+  enable_http_signature_validation: z.boolean().default(false),
+  partitions: policyPartitionsSchema
+    .nullable()
+    .optional()
+    .transform((value) => value ?? noPartitions),
+  last_updated: z.string().default(""),
   active: z.boolean().default(true),
   is_inactive: z.boolean().default(false),
   tags: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
@@ -69,3 +113,4 @@ export const policySchema = z.looseObject({
 export type Session = z.output<typeof sessionSchema>;
 export type AccessDefinition = z.output<typeof accessDefinitionSchema>;
 export type Policy = z.output<typeof policySchema>;
+export type ApiLimit = z.output<typeof apiLimitSchema>;

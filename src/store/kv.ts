@@ -1,4 +1,6 @@
-import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
+import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type PutOptions, type Store } from "./store";
+
+const minimumKvTtlSeconds = 60;
 
 /**
  * Workers KV backend. KV is eventually consistent across locations (a write
@@ -35,8 +37,11 @@ export class KvStore implements Store {
     return all;
   }
 
-  put(kind: DocumentKind, id: string, document: unknown): Promise<void> {
-    return this.kv.put(storageKey(kind, id), JSON.stringify(document));
+  /** KV refuses expirations under 60 s, so shorter lifetimes are raised to 60 s. */
+  put(kind: DocumentKind, id: string, document: unknown, options: PutOptions = {}): Promise<void> {
+    const ttl = options.ttlSeconds;
+    const expiration = ttl !== undefined && ttl > 0 ? { expirationTtl: Math.max(ttl, minimumKvTtlSeconds) } : {};
+    return this.kv.put(storageKey(kind, id), JSON.stringify(document), expiration);
   }
 
   async delete(kind: DocumentKind, id: string): Promise<boolean> {

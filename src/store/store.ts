@@ -4,12 +4,17 @@
  */
 export type DocumentKind = "apis" | "policies" | "keys";
 
+export interface PutOptions {
+  ttlSeconds?: number;
+}
+
 export interface Store {
   get(kind: DocumentKind, id: string): Promise<unknown | null>;
   /** Every document of a kind, keyed by id. Used at reload time, never per request. */
   getAll(kind: DocumentKind): Promise<Map<string, unknown>>;
   listIds(kind: DocumentKind): Promise<string[]>;
-  put(kind: DocumentKind, id: string, document: unknown): Promise<void>;
+  /** With `ttlSeconds` the document expires by itself (a key's session lifetime). */
+  put(kind: DocumentKind, id: string, document: unknown, options?: PutOptions): Promise<void>;
   /** Resolves to false when there was nothing to delete. */
   delete(kind: DocumentKind, id: string): Promise<boolean>;
   /** Monotonic version of APIs + policies; `/tyk/reload` bumps it, isolates poll it. */

@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type Store } from "./store";
+import { configVersionKey, decodeDocument, keyPrefixes, storageKey, type DocumentKind, type PutOptions, type Store } from "./store";
 
 const scanPageSize = 1000;
 const mgetChunkSize = 100;
@@ -49,8 +49,11 @@ export class UpstashStore implements Store {
     return all;
   }
 
-  async put(kind: DocumentKind, id: string, document: unknown): Promise<void> {
-    await this.redis.set(storageKey(kind, id), JSON.stringify(document));
+  async put(kind: DocumentKind, id: string, document: unknown, options: PutOptions = {}): Promise<void> {
+    const ttl = options.ttlSeconds;
+    const value = JSON.stringify(document);
+    if (ttl !== undefined && ttl > 0) await this.redis.set(storageKey(kind, id), value, { ex: Math.ceil(ttl) });
+    else await this.redis.set(storageKey(kind, id), value);
   }
 
   async delete(kind: DocumentKind, id: string): Promise<boolean> {

@@ -1,0 +1,80 @@
+/*
+ * Reading and time-checking JWT claims the way Tyk does (gateway/mw_jwt.go):
+ * claim names may be dotted paths into nested objects, the identity falls back
+ * to `sub`, and exp / iat / nbf are checked with the API's skews.
+ */
+
+export type Claims = Record<string, unknown>;
+
+function nested(claims: Claims, path: string[]): unknown {
+  let current: unknown = claims;
+  for (const name of path) {
+    if (typeof current !== "object" || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[name];
+  }
+  return current;
+}
+
+/** A non-empty string claim: the literal name first (names may contain dots), then the dotted path. */
+export function claimString(claims: Claims, field: string): string | undefined {
+  const literal = claims[field];
+  if (typeof literal === "string" && literal !== "") return literal;
+  if (!field.includes(".")) return undefined;
+  const value = nested(claims, field.split("."));
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export class ClaimError extends Error {
+  override name = "ClaimError";
+}
+
+/** `jwt_identity_base_field` when it holds a value, else `sub`; Tyk's errors when neither does. */
+export function identityOf(claims: Claims, baseField: string): string {
+  if (baseField) {
+    const value = claimString(claims, baseField);
+    if (value) return value;
+    const raw = baseField.includes(".") ? nested(claims, baseField.split(".")) : claims[baseField];
+    if (raw === "") throw new ClaimError(`found an empty user ID in predefined base claim, claim: ${baseField}`);
+  }
+  const sub = claims["sub"];
+  if (typeof sub === "string") {
+    if (sub === "") throw new ClaimError("found an empty user ID in sub claim");
+    return sub;
+  }
+  throw new ClaimError("no suitable claims for user ID were found");
+}
+
+export interface Skews {
+  expiresAt: number;
+  issuedAt: number;
+  notBefore: number;
+}
+
+/**
+ * Checks exp, iat and nbf (seconds, each widened by its skew). A claim that is
+ * absent or 0 is not checked; one that is not a number fails. When several
+ * fail, the message is the last one checked, as in Tyk.
+ */
+export function timeClaimsError(claims: Claims, skews: Skews, nowSeconds = Date.now() / 1000): string | null {
+  let error: string | null = null;
+  const check = (name: string, valid: (value: number) => boolean, message: string) => {
+    const value = claims[name];
+    if (value === undefined || value === 0) return;
+    if (typeof value !== "number" || !valid(value)) error = message;
+  };
+  check("exp", (exp) => nowSeconds - skews.expiresAt < exp, "token has expired");
+  check("iat", (iat) => nowSeconds + skews.issuedAt >= iat, "token used before issued");
+  check("nbf", (nbf) => nowSeconds + skews.notBefore >= nbf, "token is not valid yet");
+  return error;
+}
+
+const oauthClientIdClaims = ["clientId", "cid", "client_id"];
+
+/** The OAuth client id Tyk records on JWT sessions (Keycloak, Okta and Gluu claim names). */
+export function oauthClientIdOf(claims: Claims): string {
+  for (const name of oauthClientIdClaims) {
+    const value = claims[name];
+    if (typeof value === "string") return value;
+  }
+  return "";
+}

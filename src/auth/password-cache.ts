@@ -1,0 +1,39 @@
+import { isSlowHash, verifyPassword, type StoredPassword } from "./password-hash";
+
+const maxEntries = 10_000;
+const encoder = new TextEncoder();
+
+interface Entry {
+  digest: ArrayBuffer;
+  expiresAt: number;
+}
+
+/**
+ * Remembers, per isolate, that a password matched a slow (bcrypt or PBKDF2)
+ * hash, as Tyk's basic auth cache does, so a client sending the same
+ * credentials pays the hash cost once per TTL. Only a SHA-256 of the stored
+ * hash and the password is kept; a different password falls through to the
+ * full check.
+ */
+export class PasswordCheckCache {
+  private readonly entries = new Map<string, Entry>();
+
+  async verify(stored: StoredPassword, password: string, ttlMs: number): Promise<boolean> {
+    if (!isSlowHash(stored.hash_type)) return verifyPassword(stored, password);
+    const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${stored.password}\u0000${password}`));
+    const entry = this.entries.get(stored.password);
+    if (entry && entry.expiresAt > Date.now() && crypto.subtle.timingSafeEqual(entry.digest, digest)) return true;
+    const matches = await verifyPassword(stored, password);
+    if (matches) this.remember(stored.password, { digest, expiresAt: Date.now() + ttlMs });
+    return matches;
+  }
+
+  private remember(hash: string, entry: Entry): void {
+    this.entries.delete(hash);
+    this.entries.set(hash, entry);
+    if (this.entries.size > maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
