@@ -11,7 +11,7 @@ type Status = "pass" | "warn" | "fail";
  * component and Tyk's outage message, so existing monitors parse it.
  */
 export const healthCheck = createMiddleware<GatewayEnv>(async (c, next) => {
-  const { config, store } = c.var.gateway;
+  const { config, store } = c.get("gateway");
   if (c.req.path !== `/${config.healthCheckEndpointName}`) return next();
   if (c.req.method !== "GET") return c.json({ status: "error", message: "Method Not Allowed" }, 405);
 

@@ -1,0 +1,137 @@
+import { readFile } from "node:fs/promises";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import type { Bundle, WorkerConfig } from "./bundle";
+import { childProcesses } from "./system";
+
+/**
+ * A Worker running in workerd through Miniflare's programmatic API, one
+ * workerd process per contestant. Load goes to the Worker's own loopback
+ * socket (Miniflare's `unsafeDirectSockets`), not through Miniflare's entry
+ * Worker: that dev-only hop costs more per request than a whole pass-through
+ * and would hide half of the gateway's cost. Every contestant is reached the
+ * same way, so nothing but the Worker differs.
+ */
+export interface Contestant {
+  name: string;
+  origin: string;
+  miniflare: Miniflare;
+  /** From `new Miniflare()` to the Worker's socket answering: workerd start plus compiling and evaluating the module. */
+  startMs: number;
+  /** The workerd process serving it (Linux), for CPU time per request. */
+  pid: number | undefined;
+  /** The last lines the Worker logged (console.* and uncaught errors), for diagnosing a failed probe. */
+  recentLogs: string[];
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Exposes the V8 inspector (Chrome DevTools protocol) on this loopback port. */
+  inspectorPort?: number;
+}
+
+type Env = NonNullable<WorkerOptions["config"]["env"]>;
+
+const keptLogLines = 20;
+
+async function startContestant(name: string, workers: WorkerOptions[], options: RuntimeOptions): Promise<Contestant> {
+  const recentLogs: string[] = [];
+  const workerdBefore = new Set(await childProcesses("workerd"));
+  const startedAt = performance.now();
+  const miniflare = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    inspectorPort: options.inspectorPort,
+    logRequests: false,
+    telemetry: { enabled: false },
+    enableDevRegistry: false,
+    handleStructuredLogs: (log) => {
+      recentLogs.push(`${log.level}: ${log.message}`);
+      if (recentLogs.length > keptLogLines) recentLogs.shift();
+    },
+    workers,
+  });
+  await miniflare.ready;
+  const direct = await miniflare.unsafeGetDirectURL(workers[0]?.config.name);
+  const startMs = performance.now() - startedAt;
+  const pid = (await childProcesses("workerd")).find((candidate) => !workerdBefore.has(candidate));
+  return { name, origin: direct.origin, startMs, pid, miniflare, recentLogs, stop: () => miniflare.dispose() };
+}
+
+/** One bundled module with the gateway's compatibility settings; `direct` gives it its own loopback socket. */
+async function workerOptions(name: string, bundle: Bundle, config: WorkerConfig, env: Env, direct: boolean): Promise<WorkerOptions> {
+  return {
+    config: {
+      name,
+      compatibilityDate: config.compatibilityDate,
+      compatibilityFlags: config.compatibilityFlags,
+      manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: await readFile(bundle.scriptPath, "utf8") } } },
+      env,
+    },
+    dev: direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : undefined,
+  };
+}
+
+function textBindings(values: Record<string, string>): Env {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { type: "text" as const, value }]));
+}
+
+export async function startPassthrough(bundle: Bundle, config: WorkerConfig, upstreamOrigin: string, options: RuntimeOptions = {}): Promise<Contestant> {
+  const worker = await workerOptions("passthrough", bundle, config, textBindings({ UPSTREAM_ORIGIN: upstreamOrigin }), true);
+  return startContestant("pass-through", [worker], options);
+}
+
+export const gatewaySecret = "portcullis-bench-secret";
+
+/** The gateway's vars from wrangler.toml plus the secret and key hashing the bench relies on. */
+function gatewayBindings(config: WorkerConfig): Env {
+  return textBindings({ ...config.vars, TYK_GW_SECRET: gatewaySecret, TYK_GW_HASHKEYS: "true", TYK_GW_HASHKEYFUNCTION: "sha256" });
+}
+
+/** Raw GATEWAY_KV entries, in the layout of src/store/store.ts. */
+export type StoreSeed = [key: string, value: string][];
+
+const kvNamespaceId = "portcullis-bench-gateway-kv";
+
+async function seed(miniflare: Miniflare, binding: string, entries: StoreSeed, workerName: string): Promise<void> {
+  const kv = await miniflare.getKVNamespace(binding, workerName);
+  for (const [key, value] of entries) await kv.put(key, value);
+}
+
+/** The gateway with real Miniflare KV as GATEWAY_KV, seeded before its first request. */
+export async function startGateway(name: string, bundle: Bundle, config: WorkerConfig, entries: StoreSeed, options: RuntimeOptions = {}): Promise<Contestant> {
+  const env: Env = { ...gatewayBindings(config), GATEWAY_KV: { type: "kv", id: kvNamespaceId } };
+  const gateway = await startContestant(name, [await workerOptions("gateway", bundle, config, env, true)], options);
+  await seed(gateway.miniflare, "GATEWAY_KV", entries, "gateway");
+  return gateway;
+}
+
+export interface CountingGateway extends Contestant {
+  /** Store reads by operation and key since the last call, then starts counting afresh. */
+  takeReadCounts(): Promise<Record<string, number>>;
+}
+
+/**
+ * The gateway with GATEWAY_KV served by the bench's counting stand-in
+ * (bench/kv-counter), which forwards to a real Miniflare KV namespace.
+ * The gateway's code is unchanged; only the binding differs.
+ */
+export async function startCountingGateway(bundle: Bundle, counter: Bundle, config: WorkerConfig, entries: StoreSeed): Promise<CountingGateway> {
+  const gatewayEnv: Env = { ...gatewayBindings(config), GATEWAY_KV: { type: "worker", worker: "kv-counter", exportName: "CountingKv" } };
+  const gateway = await startContestant(
+    "gateway (counting store reads)",
+    [
+      await workerOptions("gateway", bundle, config, gatewayEnv, true),
+      await workerOptions("kv-counter", counter, config, { KV: { type: "kv", id: kvNamespaceId } }, false),
+    ],
+    {},
+  );
+  await seed(gateway.miniflare, "KV", entries, "kv-counter");
+  return {
+    ...gateway,
+    async takeReadCounts() {
+      const counterWorker = await gateway.miniflare.getWorker("kv-counter");
+      const response = await counterWorker.fetch("http://kv-counter/");
+      return (await response.json()) as Record<string, number>;
+    },
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * `npm run bench [-- --quick]`: the gateway against a bare pass-through Worker
+ * on the same runtime, loopback only, bounded in time. `-- --profile <scenario>`
+ * captures a CPU profile of the gateway instead. See /work/notes/bench-readme.md.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { bundleWorker, readWorkerConfig, type Bundle, type WorkerConfig } from "./bundle";
+import { Budget, compare, fullPlan, quickPlan } from "./compare";
+import { startCountingGateway, startGateway, startPassthrough, type Contestant } from "./contestants";
+import { loadGenerator } from "./load";
+import { runProfile } from "./profile-command";
+import { consoleSummary, writeReport, type BenchReport, type Goal, type ScenarioReport } from "./report";
+import { runProbes, scenarios, skipReason, type MeasuredScenario, type Origins } from "./scenarios";
+import { basicSeed, keylessListenPath, authListenPath, routeTableSeed } from "./seed";
+import { measureStartup } from "./startup";
+import { measureStoreReads } from "./store-reads";
+import { machine } from "./system";
+import { smallPath, startUpstream, type Upstream } from "./upstream";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const resultsDir = join(repoRoot, "bench", "results");
+const usage = "usage: npm run bench [-- --quick] [-- --only <ids>] | npm run bench -- --profile <id> [--seconds N]";
+
+function readFlags() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        /** A scenario id (or "pass-through") to CPU-profile instead of benchmarking. */
+        profile: { type: "string" },
+        seconds: { type: "string", default: "10" },
+        /** Comma-separated scenario ids to measure; the others are listed as not selected. */
+        only: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const flags = readFlags();
+const quick = flags.quick;
+const profileScenario = flags.profile;
+const profileSeconds = Number(flags.seconds);
+const only = flags.only === undefined ? undefined : new Set(flags.only.split(",").filter(Boolean));
+const unknownIds = [...(only ?? [])].filter((id) => !scenarios.some((scenario) => scenario.id === id && scenario.kind === "measured"));
+if (unknownIds.length > 0) {
+  console.error(`--only: unknown scenario ${unknownIds.join(", ")}; choose from ${scenarios.filter((s) => s.kind === "measured").map((s) => s.id).join(", ")}`);
+  process.exit(2);
+}
+const plan = quick ? quickPlan : fullPlan;
+/** Load phases must fit in this; set-up and teardown take the rest of the 10 (or 2) minutes. */
+const budgetSec = quick ? 105 : 560;
+
+const startedAt = Date.now();
+const cleanups: (() => Promise<unknown>)[] = [];
+const log = (message: string) => console.error(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+
+async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) await cleanups.pop()!().catch((error) => console.error("clean-up failed:", error));
+}
+
+function track<T extends { stop(): Promise<void> }>(resource: T): T {
+  cleanups.push(() => resource.stop());
+  return resource;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+// Last resort if something hangs: never outlive the promised bound by much.
+setTimeout(() => {
+  console.error(`bench: still running after ${budgetSec + 60} s; giving up`);
+  void cleanUp().finally(() => process.exit(1));
+}, (budgetSec + 60) * 1000).unref();
+
+function workerdVersion(): string {
+  const fromMiniflare = createRequire(createRequire(import.meta.url).resolve("miniflare"));
+  return (fromMiniflare("workerd/package.json") as { version: string }).version;
+}
+
+async function bundles(config: WorkerConfig, outdir: string): Promise<{ gateway: Bundle; passthrough: Bundle; counter: Bundle }> {
+  const [gateway, passthrough, counter] = await Promise.all([
+    bundleWorker(join(repoRoot, "wrangler.toml"), join(outdir, "gateway"), repoRoot),
+    bundleWorker(join(repoRoot, "bench/passthrough/wrangler.toml"), join(outdir, "passthrough"), repoRoot, config),
+    bundleWorker(join(repoRoot, "bench/kv-counter/wrangler.toml"), join(outdir, "kv-counter"), repoRoot, config),
+  ]);
+  return { gateway, passthrough, counter };
+}
+
+/**
+ * The p99 budget is 1 ms; when the pass-through's own paced p99 moves by more
+ * than that between pairs, the difference cannot tell 1 ms apart and the goal
+ * is reported as inconclusive rather than met or missed.
+ */
+function p99Goal(keyless: ScenarioReport["comparison"]): Goal {
+  const goal = "Keyless p99 added latency ≤ 1 ms at half saturation";
+  if (!keyless || keyless.paced.length === 0) return { goal, value: "–", met: null };
+  const baselineP99s = keyless.paced.map((pair) => pair.baseline.p99Ms);
+  const spread = Math.max(...baselineP99s) - Math.min(...baselineP99s);
+  const value = `${keyless.addedP99Ms.toFixed(2)} ms at ${Math.round(keyless.pacedRate)} req/s (p50 ${keyless.addedP50Ms >= 0 ? "+" : ""}${keyless.addedP50Ms.toFixed(2)} ms)`;
+  if (keyless.paced.length < 2 || spread > 1) {
+    return { goal, value: `${value}; inconclusive: the pass-through's own p99 ranged ${Math.min(...baselineP99s).toFixed(1)}–${Math.max(...baselineP99s).toFixed(1)} ms across pairs`, met: null };
+  }
+  return { goal, value, met: keyless.addedP99Ms <= 1 };
+}
+
+function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"]): Goal[] {
+  const keyless = reports.find((report) => report.id === "keyless")?.comparison;
+  const reads = "error" in storeReads ? undefined : storeReads.steady.filter((row) => !row.failure);
+  const worstReads = reads?.length ? Math.max(...reads.map((row) => row.readsPerRequest)) : Number.NaN;
+  return [
+    {
+      goal: "Keyless throughput ≥ 0.95 × pass-through",
+      value: keyless ? `${keyless.throughputRatio.toFixed(3)} × measured (CPU ratio ${keyless.cpuRatio.toFixed(3)} ×)` : "–",
+      met: keyless ? keyless.throughputRatio >= 0.95 : null,
+    },
+    p99Goal(keyless),
+    {
+      // Background reads (config poll, session refresh) happen per interval, not per request.
+      goal: "0 store reads per request in steady state",
+      value: reads ? reads.map((row) => `${row.scenario}: ${row.reads} reads / ${row.requests} requests`).join("; ") : "–",
+      met: reads?.length ? worstReads < 0.001 : null,
+    },
+  ];
+}
+
+async function measureScenario(
+  scenario: MeasuredScenario,
+  origins: Origins,
+  generators: Awaited<ReturnType<typeof loadGenerator>>,
+  budget: Budget,
+  reserveSec: number,
+  gateway: Contestant | undefined,
+): Promise<ScenarioReport> {
+  const base = { id: scenario.id, title: scenario.title };
+  const probeFailure = await runProbes(scenario.probes(origins)).catch((error: unknown) => String(error));
+  if (probeFailure) {
+    const logs = gateway?.recentLogs.length ? ` · gateway log: ${gateway.recentLogs.slice(-3).join(" | ")}` : "";
+    return { ...base, status: "failed", note: `probe failed: ${probeFailure}${logs}` };
+  }
+  if (!budget.allows(Budget.minimumComparisonSec(plan) + reserveSec)) return { ...base, status: "skipped", note: "time budget exhausted" };
+  const baseline = scenario.baseline(origins);
+  const comparison = await compare(baseline, scenario.scenario(origins), generators, plan, budget, reserveSec);
+  return { ...base, status: "measured", baseline: baseline.label, comparison, note: comparison.warnings.join("; ") || undefined };
+}
+
+async function benchmark(): Promise<void> {
+  const budget = new Budget(budgetSec);
+  const notes: string[] = [];
+  const config = readWorkerConfig(join(repoRoot, "wrangler.toml"));
+  const tmp = await mkdtemp(join(tmpdir(), "portcullis-bench-"));
+  cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+
+  log("bundling the gateway, the pass-through and the store-read counter with wrangler deploy --dry-run");
+  const built = await bundles(config, tmp);
+  const upstream: Upstream = track(await startUpstream(notes));
+  const generators = await loadGenerator(notes);
+  log(`upstream: ${upstream.description}; load: ${generators.saturating.name}`);
+  const basic = basicSeed(upstream.origin);
+  const routes = routeTableSeed(upstream.origin);
+
+  log("start-up times");
+  const startup = await measureStartup(
+    plan.startupRepeats,
+    () => startPassthrough(built.passthrough, config, upstream.origin),
+    () => startGateway("gateway (start-up)", built.gateway, config, basic.entries),
+    { passthrough: smallPath, gateway: `${keylessListenPath}${smallPath}` },
+  ).catch((error: unknown) => ({ error: String(error) }));
+
+  log("store reads per request");
+  const counting = await startCountingGateway(built.gateway, built.counter, config, basic.entries);
+  const storeReads = await measureStoreReads(
+    counting,
+    [
+      { scenario: "keyless", target: { url: `${counting.origin}${keylessListenPath}${smallPath}` } },
+      { scenario: "auth token", target: { url: `${counting.origin}${authListenPath}${smallPath}`, headers: { Authorization: basic.authKey } } },
+    ],
+    generators.saturating,
+    { connections: plan.connections, durationSec: plan.storeReadsSec },
+  )
+    .catch((error: unknown) => ({ error: String(error) }))
+    .finally(() => counting.stop());
+
+  const passthrough = track(await startPassthrough(built.passthrough, config, upstream.origin));
+  const gateways = new Map<string, Contestant>();
+  const reports: ScenarioReport[] = [];
+  const measured = scenarios.filter((scenario): scenario is MeasuredScenario => scenario.kind === "measured" && (!only || only.has(scenario.id)));
+  for (const scenario of scenarios) {
+    if (scenario.kind === "skipped") {
+      reports.push({ id: scenario.id, title: scenario.title, status: "skipped", note: await skipReason(scenario, repoRoot) });
+      continue;
+    }
+    if (!measured.includes(scenario)) {
+      reports.push({ id: scenario.id, title: scenario.title, status: "skipped", note: "not selected (--only)" });
+      continue;
+    }
+    let gateway = gateways.get(scenario.gateway);
+    if (!gateway && scenario.gateway !== "none") {
+      const entries = scenario.gateway === "basic" ? basic.entries : routes.entries;
+      gateway = track(await startGateway(`gateway (${scenario.gateway})`, built.gateway, config, entries));
+      gateways.set(scenario.gateway, gateway);
+    }
+    const origins: Origins = {
+      upstream: upstream.origin,
+      passthrough: passthrough.origin,
+      gateway: gateway?.origin ?? "",
+      authKey: basic.authKey,
+      routeTablePath: routes.middlePath,
+      pids: { upstream: upstream.pid, passthrough: passthrough.pid, gateway: gateway?.pid },
+    };
+    const remaining = measured.length - measured.indexOf(scenario) - 1;
+    log(`${scenario.title}`);
+    const report = await measureScenario(scenario, origins, generators, budget, remaining * Budget.minimumComparisonSec(plan), gateway);
+    if (report.comparison) {
+      const { throughputRatio, cpuRatio, addedP99Ms } = report.comparison;
+      log(`  throughput ratio ${throughputRatio.toFixed(3)}, CPU ratio ${cpuRatio.toFixed(3)}, added p99 ${addedP99Ms.toFixed(2)} ms`);
+    }
+    else log(`  ${report.status}: ${report.note}`);
+    reports.push(report);
+  }
+  await cleanUp();
+
+  const report: BenchReport = {
+    date: new Date(startedAt).toISOString(),
+    mode: quick ? "quick" : "full",
+    durationSec: (Date.now() - startedAt) / 1000,
+    machine: machine(),
+    runtime: { workerd: workerdVersion(), compatibilityDate: config.compatibilityDate, compatibilityFlags: config.compatibilityFlags },
+    upstream: upstream.description,
+    loadGenerator: generators.saturating.name === generators.paced.name ? generators.saturating.name : `${generators.saturating.name} (paced: ${generators.paced.name})`,
+    plan,
+    bundle: { rawBytes: built.gateway.bytes, gzipBytes: built.gateway.gzipBytes, passthroughRawBytes: built.passthrough.bytes, composition: built.gateway.composition },
+    startup,
+    storeReads,
+    scenarios: reports,
+    goals: goals(reports, storeReads),
+    notes,
+  };
+  await writeReport(report, resultsDir);
+  console.log(`\n${consoleSummary(report)}\n\nbench/results/latest.md and latest.json written; took ${report.durationSec.toFixed(0)} s`);
+}
+
+try {
+  if (profileScenario) await runProfile({ id: profileScenario, seconds: profileSeconds, repoRoot, resultsDir, track, log });
+  else await benchmark();
+  await cleanUp();
+  process.exit(0);
+} catch (error) {
+  console.error("bench failed:", error);
+  await cleanUp();
+  process.exit(1);
+}

@@ -1,0 +1,149 @@
+import { readdir } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import type { Side } from "./compare";
+import { authListenPath, keylessListenPath } from "./seed";
+import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
+
+/** Where each contestant listens, once started. */
+export interface Origins {
+  upstream: string;
+  passthrough: string;
+  gateway: string;
+  authKey: string;
+  /** Listen path of the API in the middle of the 100-API route table. */
+  routeTablePath: string;
+  /** Serving processes, where known, for CPU time per request. */
+  pids: { upstream?: number; passthrough?: number; gateway?: number };
+}
+
+/** A request that must succeed as described before a scenario is worth measuring. */
+export interface Probe {
+  url: string;
+  headers?: Record<string, string>;
+  status: number;
+  bytes?: number;
+}
+
+export interface MeasuredScenario {
+  kind: "measured";
+  id: string;
+  title: string;
+  /** Which seeded gateway the scenario needs: the two basic APIs or the 100-API route table. */
+  gateway: "basic" | "route-table" | "none";
+  baseline(origins: Origins): Side;
+  scenario(origins: Origins): Side;
+  probes(origins: Origins): Probe[];
+}
+
+export interface SkippedScenario {
+  kind: "skipped";
+  id: string;
+  title: string;
+  reason: string;
+  /** Source files whose presence means the feature may have been built since. */
+  builtWhen: RegExp;
+}
+
+export type Scenario = MeasuredScenario | SkippedScenario;
+
+const small = (origin: string, prefix = ""): string => `${origin}${prefix}${smallPath}`;
+const passthroughSmall = (origins: Origins): Side => ({ label: "pass-through", target: { url: small(origins.passthrough) }, pid: origins.pids.passthrough });
+const gatewaySide = (origins: Origins, url: string, headers?: Record<string, string>): Side => ({ label: "gateway", target: { url, headers }, pid: origins.pids.gateway });
+const smallBytes = Buffer.byteLength(smallBody);
+
+/** Measured in priority order: if time runs short, the last ones get fewer runs. */
+export const scenarios: Scenario[] = [
+  {
+    kind: "measured",
+    id: "keyless",
+    title: "Keyless proxy",
+    gateway: "basic",
+    baseline: passthroughSmall,
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, keylessListenPath)),
+    probes: (origins) => [{ url: small(origins.gateway, keylessListenPath), status: 200, bytes: smallBytes }],
+  },
+  {
+    kind: "measured",
+    id: "auth-token",
+    title: "Auth token (cached session)",
+    gateway: "basic",
+    baseline: passthroughSmall,
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, authListenPath), { Authorization: origins.authKey }),
+    probes: (origins) => [
+      { url: small(origins.gateway, authListenPath), headers: { Authorization: origins.authKey }, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, authListenPath), status: 401 },
+    ],
+  },
+  {
+    kind: "skipped",
+    id: "rate-limit-quota",
+    title: "Auth token + exact rate limit + quota",
+    reason: "not built yet",
+    builtWhen: /rate-?limit|quota/i,
+  },
+  {
+    kind: "skipped",
+    id: "rate-limit-quota-fast",
+    title: "Auth token + rate limit + quota, fast mode",
+    reason: "not built yet",
+    builtWhen: /rate-?limit|quota/i,
+  },
+  { kind: "skipped", id: "jwt-hs256", title: "JWT HS256", reason: "not built yet", builtWhen: /jwt/i },
+  { kind: "skipped", id: "jwt-rs256", title: "JWT RS256", reason: "not built yet", builtWhen: /jwt/i },
+  { kind: "skipped", id: "full-chain", title: "Full chain with analytics", reason: "not built yet", builtWhen: /analytics/i },
+  {
+    kind: "measured",
+    id: "route-table-100",
+    title: "100-API route table (request to API #50)",
+    gateway: "route-table",
+    baseline: passthroughSmall,
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, origins.routeTablePath)),
+    probes: (origins) => [{ url: small(origins.gateway, origins.routeTablePath), status: 200, bytes: smallBytes }],
+  },
+  {
+    kind: "measured",
+    id: "stream-1mb",
+    title: "1 MB streamed response (keyless)",
+    gateway: "basic",
+    baseline: (origins) => ({ label: "pass-through", target: { url: `${origins.passthrough}${largePath}` }, pid: origins.pids.passthrough }),
+    scenario: (origins) => gatewaySide(origins, `${origins.gateway}${keylessListenPath}${largePath}`),
+    probes: (origins) => [{ url: `${origins.gateway}${keylessListenPath}${largePath}`, status: 200, bytes: largeBodyBytes }],
+  },
+  {
+    kind: "measured",
+    id: "runtime",
+    title: "Runtime cost: pass-through Worker vs upstream direct",
+    gateway: "none",
+    baseline: (origins) => ({ label: "upstream direct", target: { url: small(origins.upstream) }, pid: origins.pids.upstream }),
+    scenario: passthroughSmall,
+    probes: (origins) => [
+      { url: small(origins.upstream), status: 200, bytes: smallBytes },
+      { url: small(origins.passthrough), status: 200, bytes: smallBytes },
+    ],
+  },
+];
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** The skip reason, pointing at source files that suggest the feature exists now but has no scenario yet. */
+export async function skipReason(scenario: SkippedScenario, repoRoot: string): Promise<string> {
+  const matches = (await sourceFiles(join(repoRoot, "src"))).map((file) => relative(repoRoot, file)).filter((file) => scenario.builtWhen.test(file));
+  if (matches.length === 0) return scenario.reason;
+  const places = [...new Set(matches.map((file) => (dirname(file) === "src" ? file : `${dirname(file)}/`)))];
+  return `no bench scenario yet, though ${places.join(", ")} suggests the feature is being built (add it in bench/scenarios.ts)`;
+}
+
+export async function runProbes(probes: Probe[]): Promise<string | undefined> {
+  for (const probe of probes) {
+    const response = await fetch(probe.url, { headers: probe.headers });
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (response.status !== probe.status) {
+      return `${probe.url} answered ${response.status} (expected ${probe.status}): ${new TextDecoder().decode(body.slice(0, 200))}`;
+    }
+    if (probe.bytes !== undefined && body.length !== probe.bytes) return `${probe.url} sent ${body.length} bytes (expected ${probe.bytes})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,66 @@
+import type { Contestant } from "./contestants";
+import { median } from "./system";
+
+export interface StartupTimes {
+  /** `new Miniflare()` until the Worker's socket is up: workerd start, module compile and top-level evaluation. */
+  startMs: number;
+  /** The first request on the fresh instance (the gateway builds itself and loads its config from the store here). */
+  firstRequestMs: number;
+  /** The next request, for comparison: the warm path. */
+  secondRequestMs: number;
+}
+
+export interface StartupResult {
+  repeats: number;
+  passthrough: StartupTimes;
+  gateway: StartupTimes;
+}
+
+async function timedRequest(url: string): Promise<number> {
+  const startedAt = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${url} answered ${response.status} during the start-up measurement`);
+  return performance.now() - startedAt;
+}
+
+async function measureOnce(start: () => Promise<Contestant>, path: string): Promise<StartupTimes> {
+  const contestant = await start();
+  try {
+    const firstRequestMs = await timedRequest(contestant.origin + path);
+    const secondRequestMs = await timedRequest(contestant.origin + path);
+    return { startMs: contestant.startMs, firstRequestMs, secondRequestMs };
+  } finally {
+    await contestant.stop();
+  }
+}
+
+function medianTimes(samples: StartupTimes[]): StartupTimes {
+  return {
+    startMs: median(samples.map((sample) => sample.startMs)),
+    firstRequestMs: median(samples.map((sample) => sample.firstRequestMs)),
+    secondRequestMs: median(samples.map((sample) => sample.secondRequestMs)),
+  };
+}
+
+/**
+ * Fresh workerd processes, alternately pass-through and gateway. workerd
+ * compiles and evaluates a Worker's module before it opens the socket, so the
+ * start figure includes module evaluation; the gateway − pass-through
+ * difference is what the gateway's bundle adds. The first request shows the
+ * lazy per-isolate set-up (config parse, config load from the store).
+ */
+export async function measureStartup(
+  repeats: number,
+  startPassthrough: () => Promise<Contestant>,
+  startGateway: () => Promise<Contestant>,
+  paths: { passthrough: string; gateway: string },
+): Promise<StartupResult> {
+  const passthrough: StartupTimes[] = [];
+  const gateway: StartupTimes[] = [];
+  for (let index = 0; index < repeats; index++) {
+    passthrough.push(await measureOnce(startPassthrough, paths.passthrough));
+    gateway.push(await measureOnce(startGateway, paths.gateway));
+  }
+  return { repeats, passthrough: medianTimes(passthrough), gateway: medianTimes(gateway) };
+}
