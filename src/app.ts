@@ -30,7 +30,7 @@ export function createApp(): Hono<GatewayEnv> {
     }
     const tykError = error instanceof TykError ? error : new TykError(500, messages.internal);
     if (tykError !== error) console.error(JSON.stringify({ message: "unhandled error", error: String(error), stack: (error as Error).stack }));
-    const hide = c.var.gateway?.config.hideGeneratorHeader ?? false;
+    const hide = c.get("gateway")?.config.hideGeneratorHeader ?? false;
     return renderTykError(tykError, c.req.raw, hide);
   });
 

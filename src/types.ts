@@ -4,7 +4,7 @@ import type { Session } from "./session/schema";
 
 /**
  * What a request carries through the pipeline; each middleware documents what it sets.
- * Per-request code reads these with `c.get(name)`, not `c.var.name`: Hono's `c.var`
+ * Per-request code reads these with `c.get(name)`, never `c.var.name`: Hono's `c.var`
  * copies every variable into a new object on each access (about a tenth of the
  * gateway's CPU under load before the hot path stopped using it; see bench/).
  */

@@ -17,7 +17,7 @@ export async function secretsMatch(presented: string, expected: string): Promise
  * secret does not open the API: it closes it.
  */
 export const requireAdminSecret = createMiddleware<GatewayEnv>(async (c, next) => {
-  const secret = c.var.gateway.config.secret;
+  const secret = c.get("gateway").config.secret;
   if (!secret) {
     return c.json({ status: "error", message: "The Gateway API is disabled: set TYK_GW_SECRET to enable it" }, 403);
   }

@@ -15,12 +15,12 @@ type AdminContext = Context<GatewayEnv>;
 const notFound = (c: AdminContext) => apiError(c, 404, "API not found");
 
 async function listApis(c: AdminContext): Promise<Response> {
-  const documents = await c.var.gateway.store.getAll("apis");
+  const documents = await c.get("gateway").store.getAll("apis");
   return c.json([...documents.values()], 200);
 }
 
 async function getApi(c: AdminContext): Promise<Response> {
-  const document = await c.var.gateway.store.get("apis", c.req.param("id") ?? "");
+  const document = await c.get("gateway").store.get("apis", c.req.param("id") ?? "");
   return document === null ? notFound(c) : c.json(document, 200);
 }
 
@@ -42,7 +42,7 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
   const parsed = parseApiDefinition(raw);
   if (!parsed.ok) return apiError(c, 400, `Validation of API Definition failed. Reason: ${parsed.error}.`);
 
-  const store = c.var.gateway.store;
+  const store = c.get("gateway").store;
   const updating = c.req.method === "PUT";
   if (updating && (await store.get("apis", apiId)) === null) return notFound(c);
   await store.put("apis", apiId, raw);
@@ -52,7 +52,7 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
 async function deleteApi(c: AdminContext): Promise<Response> {
   const apiId = c.req.param("id") ?? "";
   // Tyk answers a missing definition with 500 "Delete failed"; it is the caller's mistake, so 404.
-  if (!(await c.var.gateway.store.delete("apis", apiId))) return notFound(c);
+  if (!(await c.get("gateway").store.delete("apis", apiId))) return notFound(c);
   return modified(c, apiId, "deleted");
 }
 

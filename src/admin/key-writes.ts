@@ -23,18 +23,18 @@ type AdminContext = Context<GatewayEnv>;
 export async function hashNewPassword(c: AdminContext, session: Session, original: Session | null): Promise<Session> {
   const data = session.basic_auth_data;
   if (!data?.password || data.password === original?.basic_auth_data?.password) return session;
-  const hashed = await hashPassword(data.password, c.var.gateway.config.basicAuthHashFunction);
+  const hashed = await hashPassword(data.password, c.get("gateway").config.basicAuthHashFunction);
   return { ...session, basic_auth_data: { ...data, ...hashed } };
 }
 
 export async function startTrialPeriod(c: AdminContext, session: Session, now: Date): Promise<Session> {
-  const snapshot = await c.var.gateway.configCache.current(waitUntilOf(c));
+  const snapshot = await c.get("gateway").configCache.current(waitUntilOf(c));
   return applyKeyExpiresIn(session, snapshot.policies, now);
 }
 
 /** `session_lifetime` of the stored definitions of the APIs the key grants. */
 async function lifetimesOf(c: AdminContext, session: Session): Promise<ApiLifetime[]> {
-  const documents = await Promise.all(Object.keys(session.access_rights).map((apiId) => c.var.gateway.store.get("apis", apiId)));
+  const documents = await Promise.all(Object.keys(session.access_rights).map((apiId) => c.get("gateway").store.get("apis", apiId)));
   return documents.flatMap((document) => {
     const parsed = apiDefinitionSchema.safeParse(document);
     if (!parsed.success) return [];
@@ -43,7 +43,7 @@ async function lifetimesOf(c: AdminContext, session: Session): Promise<ApiLifeti
 }
 
 export async function writeKey(c: AdminContext, storageId: string, session: Session): Promise<void> {
-  const { keys, config } = c.var.gateway;
+  const { keys, config } = c.get("gateway");
   const ttl = storeTtlSeconds(session, await lifetimesOf(c, session), config);
   await keys.write(storageId, session, ttl);
 }

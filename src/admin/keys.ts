@@ -30,7 +30,7 @@ interface FoundKey {
  * from it and the org in `?org_id=` or the body.
  */
 async function findKey(c: AdminContext, key: string, orgId: string): Promise<FoundKey | null> {
-  const { keys } = c.var.gateway;
+  const { keys } = c.get("gateway");
   if (isOn(c.req.query("hashed"))) {
     const session = await keys.read(key);
     return session ? { key, storageId: key, session } : null;
@@ -45,12 +45,12 @@ async function findKey(c: AdminContext, key: string, orgId: string): Promise<Fou
 
 /** Tyk refuses `?hashed=true` when keys are stored unhashed, as the hash would never match. */
 function hashedLookupRefused(c: AdminContext): Response | null {
-  if (!isOn(c.req.query("hashed")) || c.var.gateway.config.hashKeys) return null;
+  if (!isOn(c.req.query("hashed")) || c.get("gateway").config.hashKeys) return null;
   return apiError(c, 400, "Key requested by hash but key hashing is not enabled");
 }
 
 async function listKeys(c: AdminContext): Promise<Response> {
-  const { config, store } = c.var.gateway;
+  const { config, store } = c.get("gateway");
   if (config.hashKeys && !config.enableHashedKeysListing) {
     return apiError(c, 404, "Hashed key listing is disabled in config (enable_hashed_keys_listing)");
   }
@@ -66,7 +66,7 @@ async function listKeys(c: AdminContext): Promise<Response> {
  * A custom key may replace one with live counters, whose quota restarts unless `suppress_reset`.
  */
 async function storeNewKey(c: AdminContext, token: string, session: Session, mayReplace = false): Promise<Response> {
-  const { keys, config, limits } = c.var.gateway;
+  const { keys, config, limits } = c.get("gateway");
   const now = new Date();
   const stamped = await startTrialPeriod(c, stampCreated(await hashNewPassword(c, session, null), now), now);
   const suppressReset = isOn(c.req.query("suppress_reset"));
@@ -86,27 +86,27 @@ async function sessionFromBody(c: AdminContext, malformed: string): Promise<{ se
   const body = await readJsonBody(c);
   const parsed = parseSessionBody(body.ok ? body.value : undefined, malformed);
   if (!parsed.ok) return { error: apiError(c, 400, parsed.message) };
-  if (grantsEverything(parsed.session) && !c.var.gateway.config.allowMasterKeys) return { error: apiError(c, 400, masterKeyRefused) };
+  if (grantsEverything(parsed.session) && !c.get("gateway").config.allowMasterKeys) return { error: apiError(c, 400, masterKeyRefused) };
   return { session: parsed.session };
 }
 
 async function createKey(c: AdminContext): Promise<Response> {
   const body = await sessionFromBody(c, "Unmarshalling failed");
   if ("error" in body) return body.error;
-  const token = generateToken(body.session.org_id, generateKeyId(), c.var.gateway.config.hashKeyFunction);
+  const token = generateToken(body.session.org_id, generateKeyId(), c.get("gateway").config.hashKeyFunction);
   return storeNewKey(c, token, body.session);
 }
 
 /** A custom key: Tyk wraps the chosen name in its token format and overwrites any key already there. */
 async function createCustomKey(c: AdminContext): Promise<Response> {
   const customKey = c.req.param("key") ?? "";
-  const minLength = c.var.gateway.config.minTokenLength;
+  const minLength = c.get("gateway").config.minTokenLength;
   if (customKey.length < minLength) {
     return apiError(c, 400, `Custom key "${customKey}" is too short: keys must be at least ${minLength} characters (min_token_length)`);
   }
   const body = await sessionFromBody(c, "Request malformed");
   if ("error" in body) return body.error;
-  const token = generateToken(body.session.org_id, customKey, c.var.gateway.config.hashKeyFunction);
+  const token = generateToken(body.session.org_id, customKey, c.get("gateway").config.hashKeyFunction);
   return storeNewKey(c, token, body.session, true);
 }
 
@@ -115,7 +115,7 @@ async function getKey(c: AdminContext): Promise<Response> {
   if (refused) return refused;
   const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
   if (!found) return apiError(c, 404, "Key not found");
-  return c.json(withoutSecrets(await withLiveQuota(c.var.gateway.limits, found.storageId, found.session)), 200);
+  return c.json(withoutSecrets(await withLiveQuota(c.get("gateway").limits, found.storageId, found.session)), 200);
 }
 
 async function updateKey(c: AdminContext): Promise<Response> {
@@ -127,7 +127,7 @@ async function updateKey(c: AdminContext): Promise<Response> {
   if (!found) return apiError(c, 404, "Key is not found");
   const suppressReset = isOn(c.req.query("suppress_reset"));
   const session = applyEdit(body.session, found.session, new Date(), suppressReset);
-  if (!suppressReset) await resetKeyQuotas(c.var.gateway.limits, found.storageId);
+  if (!suppressReset) await resetKeyQuotas(c.get("gateway").limits, found.storageId);
   await writeKey(c, found.storageId, await hashNewPassword(c, session, found.session));
   return modified(c, found.key, "modified");
 }
@@ -136,8 +136,8 @@ async function deleteKey(c: AdminContext): Promise<Response> {
   const refused = hashedLookupRefused(c);
   if (refused) return refused;
   const found = await findKey(c, c.req.param("key") ?? "", c.req.query("org_id") ?? "");
-  if (!found || !(await c.var.gateway.keys.remove(found.storageId))) return apiError(c, 404, "There is no such key found");
-  await dropKeyCounters(c.var.gateway.limits, found.storageId);
+  if (!found || !(await c.get("gateway").keys.remove(found.storageId))) return apiError(c, 404, "There is no such key found");
+  await dropKeyCounters(c.get("gateway").limits, found.storageId);
   return modified(c, found.key, "deleted");
 }
 

@@ -14,12 +14,12 @@ type AdminContext = Context<GatewayEnv>;
 const notFound = (c: AdminContext) => apiError(c, 404, "Policy not found");
 
 async function listPolicies(c: AdminContext): Promise<Response> {
-  const documents = await c.var.gateway.store.getAll("policies");
+  const documents = await c.get("gateway").store.getAll("policies");
   return c.json([...documents.values()], 200);
 }
 
 async function getPolicy(c: AdminContext): Promise<Response> {
-  const document = await c.var.gateway.store.get("policies", c.req.param("id") ?? "");
+  const document = await c.get("gateway").store.get("policies", c.req.param("id") ?? "");
   return document === null ? notFound(c) : c.json(document, 200);
 }
 
@@ -46,7 +46,7 @@ async function savePolicy(c: AdminContext, urlId: string | undefined): Promise<R
   const badId = idError(id);
   if (badId) return apiError(c, 400, `Invalid policy ID: id ${badId}`);
 
-  const store = c.var.gateway.store;
+  const store = c.get("gateway").store;
   const updating = c.req.method === "PUT";
   if (updating && (await store.get("policies", id)) === null) return notFound(c);
   await store.put("policies", id, raw);
@@ -56,7 +56,7 @@ async function savePolicy(c: AdminContext, urlId: string | undefined): Promise<R
 async function deletePolicy(c: AdminContext): Promise<Response> {
   const id = c.req.param("id") ?? "";
   // Tyk answers a missing policy with 500 "Delete failed"; it is the caller's mistake, so 404.
-  if (!(await c.var.gateway.store.delete("policies", id))) return notFound(c);
+  if (!(await c.get("gateway").store.delete("policies", id))) return notFound(c);
   return modified(c, id, "deleted");
 }
 

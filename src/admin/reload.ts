@@ -7,8 +7,8 @@ import type { GatewayEnv } from "../types";
  * does the same, as every isolate is part of the one group.
  */
 async function reload(c: Context<GatewayEnv>): Promise<Response> {
-  await c.var.gateway.store.bumpConfigVersion();
-  c.var.gateway.configCache.invalidate();
+  await c.get("gateway").store.bumpConfigVersion();
+  c.get("gateway").configCache.invalidate();
   return c.json({ status: "ok", message: "" });
 }
 

@@ -29,8 +29,8 @@ function captureBody(message: Request | Response, maxBytes: number): Promise<Uin
 
 /** The path `track_endpoints` see: below the listen path, version stripped, before URL rewrites (Tyk's order). */
 function trackingPath(c: Context<GatewayEnv>): string {
-  const below = c.var.url.pathname.slice(c.var.listenPrefix.length) || "/";
-  const { enabled, location, stripVersion } = c.var.api.versioning;
+  const below = c.get("url").pathname.slice(c.get("listenPrefix").length) || "/";
+  const { enabled, location, stripVersion } = c.get("api").versioning;
   if (!enabled || location !== "url" || !stripVersion) return below;
   const [, name = "", ...rest] = below.split("/");
   return name ? `/${rest.join("/")}` : below;
@@ -60,18 +60,18 @@ function recordRequest(c: Context<GatewayEnv>, settings: AnalyticsSettings, queu
     id: crypto.randomUUID(),
     startedAt,
     request: c.req.raw,
-    url: c.var.url,
+    url: c.get("url"),
     api,
     version,
-    apiPath: c.var.apiPath,
-    listenPrefix: c.var.listenPrefix,
-    rewrittenUrl: c.var.rewrittenUrl,
-    session: c.var.session,
-    sessionId: c.var.sessionId,
+    apiPath: c.get("apiPath"),
+    listenPrefix: c.get("listenPrefix"),
+    rewrittenUrl: c.get("rewrittenUrl"),
+    session: c.get("session"),
+    sessionId: c.get("sessionId"),
     response,
     failed: c.error !== undefined,
     totalMs,
-    upstreamMs: c.var.upstreamLatency,
+    upstreamMs: c.get("upstreamLatency"),
     trackedPath: tracked?.path,
   };
   return (async () => {
@@ -80,7 +80,7 @@ function recordRequest(c: Context<GatewayEnv>, settings: AnalyticsSettings, queu
       const [requestBytes, responseBytes] = await Promise.all([requestBody ?? nothing, responseBody ?? nothing]);
       const keyHeader = authTokenConfig(api).auth_header_name;
       raw = {
-        rawRequest: rawRequest(c.req.raw, c.var.url, requestBytes, settings.detailedMaxBytes, keyHeader),
+        rawRequest: rawRequest(c.req.raw, c.get("url"), requestBytes, settings.detailedMaxBytes, keyHeader),
         rawResponse: rawResponse(response, responseBytes, settings.detailedMaxBytes),
       };
     }
@@ -97,7 +97,7 @@ function recordRequest(c: Context<GatewayEnv>, settings: AnalyticsSettings, queu
  * its own failures so a request never fails because of analytics.
  */
 export const recordAnalytics = createMiddleware<GatewayEnv>(async (c, next) => {
-  const settings = c.var.gateway.config.analytics;
+  const settings = c.get("gateway").config.analytics;
   const queue = settings.queue;
   if (!queue) return next();
   const startedAt = new Date();

@@ -8,10 +8,10 @@ import type { Authenticator } from "./identity";
  * session comes from the isolate cache; the store is read only on a miss.
  */
 export const authenticateToken: Authenticator = async (c) => {
-  const api = c.var.api;
-  const key = extractKey(c.req.raw, c.var.url, authTokenConfig(api));
+  const api = c.get("api");
+  const key = extractKey(c.req.raw, c.get("url"), authTokenConfig(api));
   if (!key) throw new TykError(401, messages.authFieldMissing);
-  const found = await c.var.gateway.keys.lookup(key, api.orgId, waitUntilOf(c));
+  const found = await c.get("gateway").keys.lookup(key, api.orgId, waitUntilOf(c));
   if (!found) throw new TykError(403, messages.keyNotFound);
   return { session: found.session, sessionId: found.storageId };
 };

@@ -27,11 +27,11 @@ interface Credentials {
 type Parsed = { ok: true; credentials: Credentials } | { ok: false; error: TykError };
 
 function challenge(c: Context<GatewayEnv>, message: string): TykError {
-  return new TykError(401, message, { "WWW-Authenticate": `Basic realm="${c.var.api.name}"` });
+  return new TykError(401, message, { "WWW-Authenticate": `Basic realm="${c.get("api").name}"` });
 }
 
 function fromHeader(c: Context<GatewayEnv>): Parsed {
-  const token = readCredential(c.req.raw, c.var.url, authConfigFor(c.var.api, "basic"));
+  const token = readCredential(c.req.raw, c.get("url"), authConfigFor(c.get("api"), "basic"));
   if (!token) return { ok: false, error: challenge(c, "Authorization field missing") };
   const parts = token.split(" ");
   if (parts.length !== 2) return { ok: false, error: new TykError(400, `${malformed}, header not in basic auth format`) };
@@ -59,15 +59,15 @@ async function fromBody(c: Context<GatewayEnv>, patterns: { user: RegExp; passwo
 async function credentialsOf(c: Context<GatewayEnv>): Promise<Credentials> {
   const header = fromHeader(c);
   if (header.ok) return header.credentials;
-  const patterns = c.var.api.basicAuthBody;
+  const patterns = c.get("api").basicAuthBody;
   if (!patterns) throw header.error;
   return fromBody(c, patterns);
 }
 
 /** The user's key, then (as Tyk does) the legacy `org_id + username` key. */
 async function findUser(c: Context<GatewayEnv>, username: string): Promise<FoundSession | null> {
-  const { keys } = c.var.gateway;
-  const orgId = c.var.api.orgId;
+  const { keys } = c.get("gateway");
+  const orgId = c.get("api").orgId;
   const waitUntil = waitUntilOf(c);
   const found = await keys.lookup(username, orgId, waitUntil);
   if (found) return found;
@@ -83,7 +83,7 @@ async function findUser(c: Context<GatewayEnv>, username: string): Promise<Found
 async function passwordMatches(c: Context<GatewayEnv>, found: FoundSession, password: string): Promise<boolean> {
   const stored = found.session.basic_auth_data;
   if (!stored || stored.password === "") return false;
-  const settings = c.var.api.definition.basic_auth;
+  const settings = c.get("api").definition.basic_auth;
   if (settings.disable_caching) return verifyPassword(stored, password);
   const ttlSeconds = settings.cache_ttl > 0 ? settings.cache_ttl : defaultCacheTtlSeconds;
   return passwordChecks.verify(stored, password, ttlSeconds * 1000);

@@ -22,8 +22,8 @@ const authenticators: Record<AuthMethod, Authenticator> = {
  * limits, quotas and analytics key on. Keyless APIs and ignored paths skip it.
  */
 export const authenticate = createMiddleware<GatewayEnv>(async (c, next) => {
-  const api = c.var.api;
-  if (api.authMethods.length === 0 || c.var.ignoredPath) return next();
+  const api = c.get("api");
+  if (api.authMethods.length === 0 || c.get("ignoredPath")) return next();
   let base: Identity | undefined;
   for (const method of api.authMethods) {
     const identity = await authenticators[method](c);

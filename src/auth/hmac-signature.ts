@@ -110,7 +110,7 @@ function unescapedSignature(signature: string): string | null {
 }
 
 async function secretFor(c: Context<GatewayEnv>, keyId: string) {
-  const found = keyId ? await c.var.gateway.keys.lookup(keyId, c.var.api.orgId, waitUntilOf(c)) : null;
+  const found = keyId ? await c.get("gateway").keys.lookup(keyId, c.get("api").orgId, waitUntilOf(c)) : null;
   if (!found) return null;
   const merged = await sessionWithPolicies(c, found.session);
   const enabled = merged !== null && (merged.hmac_enabled || merged.enable_http_signature_validation);
@@ -122,8 +122,8 @@ async function secretFor(c: Context<GatewayEnv>, keyId: string) {
  * store, and an unknown algorithm fails here where Tyk would use hmac-sha1.
  */
 export const authenticateHmac: Authenticator = async (c) => {
-  const api = c.var.api;
-  const header = readCredential(c.req.raw, c.var.url, authConfigFor(api, "hmac"));
+  const api = c.get("api");
+  const header = readCredential(c.req.raw, c.get("url"), authConfigFor(api, "hmac"));
   const fields = header ? parseSignatureHeader(header) : null;
   if (!fields) throw invalid();
   const allowed = api.definition.hmac_allowed_algorithms;
@@ -132,7 +132,7 @@ export const authenticateHmac: Authenticator = async (c) => {
   const presented = unescapedSignature(fields.signature);
   const key = await secretFor(c, fields.keyId);
   if (presented === null || !key) throw invalid();
-  const expected = await hmacBase64(key.secret, digest, signingString(c.req.raw, c.var.url, fields.headers));
+  const expected = await hmacBase64(key.secret, digest, signingString(c.req.raw, c.get("url"), fields.headers));
   if (!(await constantTimeEqual(expected, presented))) throw invalid();
   if (!withinClockSkew(c.req.raw, api.definition.hmac_allowed_clock_skew)) throw invalid();
   return { session: key.found.session, sessionId: key.found.storageId };

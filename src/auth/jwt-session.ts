@@ -40,22 +40,22 @@ async function md5Hex(text: string): Promise<string> {
 
 /** The policy the token names, directly or through the key of its client id. */
 async function claimedPolicy(c: Context<GatewayEnv>, claims: Claims): Promise<string | undefined> {
-  const definition = c.var.api.definition;
+  const definition = c.get("api").definition;
   if (definition.jwt_policy_field_name) return claimString(claims, definition.jwt_policy_field_name);
   if (!definition.jwt_client_base_field) return undefined;
   const clientId = claims[definition.jwt_client_base_field];
   if (typeof clientId !== "string" || clientId === "") return undefined;
-  const client = await c.var.gateway.keys.lookup(clientId, c.var.api.orgId, waitUntilOf(c));
+  const client = await c.get("gateway").keys.lookup(clientId, c.get("api").orgId, waitUntilOf(c));
   return client ? policyIdsOf(client.session)[0] : undefined;
 }
 
 async function policiesFor(c: Context<GatewayEnv>, claims: Claims): Promise<string[]> {
-  const { api } = c.var;
+  const api = c.get("api");
   const defaults = api.definition.jwt_default_policies;
   const claimed = await claimedPolicy(c, claims);
   const base = claimed ?? defaults[0];
   if (!base) throw denied("no matching policy found");
-  const snapshot = await c.var.gateway.configCache.current(waitUntilOf(c));
+  const snapshot = await c.get("gateway").configCache.current(waitUntilOf(c));
   const policy = snapshot.policies.get(base);
   if (!policy || policy.org_id !== api.orgId) throw denied("no matching policy");
   return claimed ? [claimed] : [...new Set(defaults)];
@@ -80,7 +80,8 @@ function derive(base: Session | null, definition: ApiDefinition, identity: strin
 }
 
 export async function jwtIdentity(c: Context<GatewayEnv>, claims: Claims): Promise<Identity> {
-  const { api, gateway } = c.var;
+  const api = c.get("api");
+  const gateway = c.get("gateway");
   let identity: string;
   try {
     identity = identityOf(claims, api.definition.jwt_identity_base_field);

@@ -52,7 +52,7 @@ function unverifiedClaims(token: string): Claims {
 
 /** Without `jwt_source`, the kid (unless `jwt_skip_kid`) or the identity claim names a key holding the secret. */
 async function perKeySession(c: Context<GatewayEnv>, token: string, header: ProtectedHeaderParameters): Promise<FoundSession> {
-  const definition = c.var.api.definition;
+  const definition = c.get("api").definition;
   let id = !definition.jwt_skip_kid && typeof header.kid === "string" ? header.kid : undefined;
   if (id === undefined) {
     try {
@@ -61,13 +61,13 @@ async function perKeySession(c: Context<GatewayEnv>, token: string, header: Prot
       throw notAuthorized();
     }
   }
-  const found = await c.var.gateway.keys.lookup(id, c.var.api.orgId, waitUntilOf(c));
+  const found = await c.get("gateway").keys.lookup(id, c.get("api").orgId, waitUntilOf(c));
   if (!found?.session.jwt_data?.secret) throw notAuthorized();
   return found;
 }
 
 async function verificationKey(c: Context<GatewayEnv>, token: string, header: ProtectedHeaderParameters, alg: string) {
-  const definition = c.var.api.definition;
+  const definition = c.get("api").definition;
   const family = signingFamily(definition);
   const source = keySourceOf(definition);
   let key: Promise<VerificationKey>;
@@ -80,7 +80,7 @@ async function verificationKey(c: Context<GatewayEnv>, token: string, header: Pr
       break;
     case "jwks": {
       if (typeof header.kid !== "string") throw notAuthorized();
-      const jwk = await jwksCacheFor(c.var.gateway.config).key(source.url, header.kid).catch((error: unknown) => {
+      const jwk = await jwksCacheFor(c.get("gateway").config).key(source.url, header.kid).catch((error: unknown) => {
         console.error(JSON.stringify({ message: "JWKS fetch failed", api_id: definition.api_id, error: String(error) }));
         return null;
       });
@@ -96,8 +96,8 @@ async function verificationKey(c: Context<GatewayEnv>, token: string, header: Pr
 }
 
 export const authenticateJwt: Authenticator = async (c) => {
-  const definition = c.var.api.definition;
-  const raw = readCredential(c.req.raw, c.var.url, authConfigFor(c.var.api, "jwt"));
+  const definition = c.get("api").definition;
+  const raw = readCredential(c.req.raw, c.get("url"), authConfigFor(c.get("api"), "jwt"));
   if (!raw) throw new TykError(400, "Authorization field missing");
   const token = stripBearer(raw);
   const header = protectedHeader(token);

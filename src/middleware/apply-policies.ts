@@ -23,13 +23,13 @@ const mergedSessions = new WeakMap<Session, Merged>();
 /** The session with its policies applied for this API, or null when they cannot be applied (logged). */
 export async function sessionWithPolicies(c: Context<GatewayEnv>, session: Session): Promise<Session | null> {
   if (policyIdsOf(session).length === 0) return session;
-  const snapshot = await c.var.gateway.configCache.current(waitUntilOf(c));
-  const orgId = c.var.api.orgId;
+  const snapshot = await c.get("gateway").configCache.current(waitUntilOf(c));
+  const orgId = c.get("api").orgId;
   const cached = mergedSessions.get(session);
   if (cached && cached.version === snapshot.version && cached.orgId === orgId) return cached.session;
   const result = applyPolicies(session, snapshot.policies, orgId);
   if (!result.ok) {
-    console.error(JSON.stringify({ message: "cannot apply the key's policies; refusing the key", api_id: c.var.api.id, error: result.error }));
+    console.error(JSON.stringify({ message: "cannot apply the key's policies; refusing the key", api_id: c.get("api").id, error: result.error }));
   }
   const merged = result.ok ? result.session : null;
   mergedSessions.set(session, { version: snapshot.version, orgId, session: merged });
@@ -38,11 +38,11 @@ export async function sessionWithPolicies(c: Context<GatewayEnv>, session: Sessi
 
 /**
  * Runs right after authentication: later steps (expiry, access rights, rate
- * limits) read the merged session from `c.var.session`. A key whose policies
+ * limits) read the merged session from `c.get("session")`. A key whose policies
  * cannot be applied is refused as an unknown key, as Tyk does.
  */
 export const applySessionPolicies = createMiddleware<GatewayEnv>(async (c, next) => {
-  const session = c.var.session;
+  const session = c.get("session");
   if (session) {
     const merged = await sessionWithPolicies(c, session);
     if (!merged) throw new TykError(403, messages.keyNotFound);

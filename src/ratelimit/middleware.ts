@@ -52,10 +52,10 @@ async function release(...checks: (Checked | null)[]): Promise<void> {
 
 /** Throws the answer for the first refusal, in Tyk's order: key rate limit, quota, API limit. */
 async function enforce(c: Ctx, key: Checked | null, api: Checked | null): Promise<void> {
-  const { limits } = c.var.gateway;
+  const { limits } = c.get("gateway");
   for (const checked of [key, api]) {
     if (checked?.verdict.kind !== "unavailable") continue;
-    limits.recordUnavailable(checked.target.name, checked.verdict.error, c.var.api.id);
+    limits.recordUnavailable(checked.target.name, checked.verdict.error, c.get("api").id);
     if (!limits.settings.failOpen) {
       await release(key, api);
       throw new TykError(503, limitMessages.unavailable, { "Retry-After": "1" });
@@ -80,7 +80,7 @@ function applyHeaders(target: Headers, headers: Record<string, string>, ietf: bo
 }
 
 function decorate(c: Ctx, headers: Record<string, string>): void {
-  const { ietfHeaders } = c.var.gateway.limits.settings;
+  const { ietfHeaders } = c.get("gateway").limits.settings;
   try {
     applyHeaders(c.res.headers, headers, ietfHeaders);
   } catch (error) {
@@ -95,22 +95,23 @@ function decorate(c: Ctx, headers: Record<string, string>): void {
 
 async function check(c: Ctx, target: LimitTarget | null): Promise<Checked | null> {
   if (!target) return null;
-  const mode = c.var.api.limits.mode ?? c.var.gateway.limits.settings.mode;
-  return { target, verdict: await c.var.gateway.limits.client.decide(target, mode, waitUntilOf(c)) };
+  const mode = c.get("api").limits.mode ?? c.get("gateway").limits.settings.mode;
+  return { target, verdict: await c.get("gateway").limits.client.decide(target, mode, waitUntilOf(c)) };
 }
 
 export const enforceLimits = createMiddleware<GatewayEnv>(async (c, next) => {
-  const { api, gateway } = c.var;
-  const request = { method: c.req.method, apiPath: c.var.apiPath, path: c.var.url.pathname };
+  const api = c.get("api");
+  const gateway = c.get("gateway");
+  const request = { method: c.req.method, apiPath: c.get("apiPath"), path: c.get("url").pathname };
   // Ignored paths skip the key's limits, as Tyk's RateLimitAndQuotaCheck does; API limits still apply.
-  const session = c.var.ignoredPath ? undefined : c.var.session;
-  const sessionId = c.var.sessionId;
+  const session = c.get("ignoredPath") ? undefined : c.get("session");
+  const sessionId = c.get("sessionId");
   let keyLimits: LimitTarget | null = null;
   if (session && sessionId) {
     const specs = keyCounters(session, api, request);
     if (specs.length > 0) keyLimits = { name: await gateway.limits.keyLimiterName(sessionId), specs };
   }
-  const apiLimits = apiTarget(api, c.var.version.name, request);
+  const apiLimits = apiTarget(api, c.get("version").name, request);
   if (!keyLimits && !apiLimits) return next();
 
   const [key, apiChecked] = await Promise.all([check(c, keyLimits), check(c, apiLimits)]);
