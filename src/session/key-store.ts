@@ -7,6 +7,7 @@ import { sessionSchema, type Session } from "./schema";
 type WaitUntil = (promise: Promise<unknown>) => void;
 
 const maxCachedSessions = 50_000;
+const maxRememberedDigests = 50_000;
 
 type KeyStoreConfig = Pick<GatewayConfig, "hashKeys" | "hashKeyFunction" | "sessionCacheMs"> &
   Partial<Pick<GatewayConfig, "hashKeyFunctionFallback">>;
@@ -24,6 +25,8 @@ export interface FoundSession {
  */
 export class KeyStore {
   private readonly cache: ReadThroughCache<Session>;
+  /** Digests of keys seen on this isolate: hashing is a tenth of an authenticated request's CPU. */
+  private readonly digests = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -37,7 +40,7 @@ export class KeyStore {
 
   /** The id a key is stored under: its hash, or the key itself when hashing is off. */
   storageId(key: string): Promise<string> | string {
-    return this.config.hashKeys ? hashKey(key, hashAlgorithmFor(key, this.config.hashKeyFunction)) : key;
+    return this.idOf({ key, algorithm: hashAlgorithmFor(key, this.config.hashKeyFunction) });
   }
 
   /** The forms a presented key may be stored under, current hash function first, then the fallbacks. */
@@ -49,7 +52,17 @@ export class KeyStore {
   }
 
   idOf(form: KeyForm): Promise<string> | string {
-    return this.config.hashKeys ? hashKey(form.key, form.algorithm) : form.key;
+    if (!this.config.hashKeys) return form.key;
+    const memo = `${form.algorithm}:${form.key}`;
+    const known = this.digests.get(memo);
+    if (known !== undefined) return known;
+    const remember = (digest: string) => {
+      if (this.digests.size >= maxRememberedDigests) this.digests.clear();
+      this.digests.set(memo, digest);
+      return digest;
+    };
+    const digest = hashKey(form.key, form.algorithm);
+    return typeof digest === "string" ? remember(digest) : digest.then(remember);
   }
 
   /** The session a request's key opens, from the isolate cache; the store is read only on a miss. */

@@ -39,4 +39,15 @@ describe("environment", () => {
     const keys = new KeyStore(new KvStore(env.GATEWAY_KV), { hashKeys: false, hashKeyFunction: "sha256", sessionCacheMs: 1000 });
     expect(await keys.storageId("plain-key")).toBe("plain-key");
   });
+
+  it("hashes a presented key once per isolate, then answers from memory", async () => {
+    const { KeyStore } = await import("../../src/session/key-store");
+    const { KvStore } = await import("../../src/store/kv");
+    const { hashKey } = await import("../../src/session/keys");
+    const keys = new KeyStore(new KvStore(env.GATEWAY_KV), { hashKeys: true, hashKeyFunction: "sha256", sessionCacheMs: 1000 });
+    const first = keys.storageId("some-key");
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe(await hashKey("some-key", "sha256"));
+    expect(keys.storageId("some-key")).toBe(await first);
+  });
 });
