@@ -61,7 +61,7 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
     const basic = basicSeed(upstream.origin);
     const routes = routeTableSeed(upstream.origin);
     worker = options.track(await startGateway("gateway (profiled)", bundle, config, scenario.gateway === "basic" ? basic.entries : routes.entries, { inspectorPort }));
-    const origins: Origins = { upstream: upstream.origin, passthrough: "", gateway: worker.origin, authKey: basic.authKey, routeTablePath: routes.middlePath, pids: {} };
+    const origins: Origins = { upstream: upstream.origin, passthrough: "", gateway: worker.origin, authKey: basic.authKey, jwtHs256: basic.jwtHs256, jwtRs256: basic.jwtRs256, routeTablePath: routes.middlePath, pids: {} };
     const probeFailure = await runProbes(scenario.probes(origins));
     if (probeFailure) throw new Error(`probe failed: ${probeFailure}`);
     target = scenario.scenario(origins).target;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, createHmac, createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { configVersionKey, storageKey } from "../src/store/store";
 import type { StoreSeed } from "./contestants";
 
@@ -11,6 +11,8 @@ export const keylessApiId = "bench-keyless";
 export const authApiId = "bench-auth";
 export const keylessListenPath = "/keyless";
 export const authListenPath = "/auth";
+export const jwtHs256ListenPath = "/jwt-hs256";
+export const jwtRs256ListenPath = "/jwt-rs256";
 export const routeTableSize = 100;
 
 function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string, keyless: boolean): Record<string, unknown> {
@@ -27,7 +29,7 @@ function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string
   };
 }
 
-function entry(kind: "apis" | "keys", id: string, document: unknown): [string, string] {
+function entry(kind: "apis" | "keys" | "policies", id: string, document: unknown): [string, string] {
   return [storageKey(kind, id), JSON.stringify(document)];
 }
 
@@ -42,15 +44,55 @@ export interface GatewaySeed {
   entries: StoreSeed;
   /** The key string a client sends in `Authorization` (a Tyk-format key, stored under its SHA-256). */
   authKey: string;
+  /** Bearer tokens for the JWT APIs, valid for the bench's lifetime. */
+  jwtHs256: string;
+  jwtRs256: string;
 }
 
-/** A keyless API and an auth-token API with one key that may use it. */
+const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
+
+function signedJwt(alg: "HS256" | "RS256", sign: (input: string) => Buffer): string {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${base64url(JSON.stringify({ alg, typ: "JWT" }))}.${base64url(JSON.stringify({ sub: "bench-user", iat: now, exp: now + 3600 }))}`;
+  return `${input}.${base64url(sign(input))}`;
+}
+
+/** Two JWT APIs (HS256 secret, RS256 public key, Tyk's base64 `jwt_source`) whose sessions come from one policy. */
+function jwtSeed(upstreamOrigin: string): { entries: StoreSeed; hs256: string; rs256: string } {
+  const secret = randomUUID();
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwtApi = (apiId: string, listenPath: string, method: "hmac" | "rsa", source: string) => ({
+    ...apiDefinition(apiId, listenPath, upstreamOrigin, false),
+    use_standard_auth: false,
+    enable_jwt: true,
+    jwt_signing_method: method,
+    jwt_source: Buffer.from(source).toString("base64"),
+    jwt_identity_base_field: "sub",
+    jwt_default_policies: ["bench-jwt"],
+  });
+  const access = (apiId: string) => ({ api_id: apiId, versions: ["Default"] });
+  return {
+    entries: [
+      entry("apis", "bench-jwt-hs256", jwtApi("bench-jwt-hs256", jwtHs256ListenPath, "hmac", secret)),
+      entry("apis", "bench-jwt-rs256", jwtApi("bench-jwt-rs256", jwtRs256ListenPath, "rsa", publicKey.export({ type: "spki", format: "pem" }).toString())),
+      entry("policies", "bench-jwt", { id: "bench-jwt", org_id: "default", active: true, access_rights: { "bench-jwt-hs256": access("bench-jwt-hs256"), "bench-jwt-rs256": access("bench-jwt-rs256") } }),
+    ],
+    hs256: signedJwt("HS256", (input) => createHmac("sha256", secret).update(input).digest()),
+    rs256: signedJwt("RS256", (input) => createSign("RSA-SHA256").update(input).sign(privateKey)),
+  };
+}
+
+/** A keyless API, an auth-token API with one key that may use it, and two JWT APIs. */
 export function basicSeed(upstreamOrigin: string): GatewaySeed {
   const authKey = tykKey("default");
   const session = { org_id: "default", access_rights: { [authApiId]: { api_id: authApiId, versions: ["Default"] } } };
+  const jwt = jwtSeed(upstreamOrigin);
   return {
     authKey,
+    jwtHs256: jwt.hs256,
+    jwtRs256: jwt.rs256,
     entries: [
+      ...jwt.entries,
       entry("apis", keylessApiId, apiDefinition(keylessApiId, keylessListenPath, upstreamOrigin, true)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
       entry("keys", sha256Hex(authKey), session),
