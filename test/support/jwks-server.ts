@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./upstream";
 
 /**
  * A loopback JWKS endpoint for the JWT tests, one key set per name:
@@ -11,15 +12,6 @@ interface KeySet {
   body: string;
   cacheControl: string;
   fetches: number;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 export async function startJwksServer(): Promise<{ server: Server; url: string }> {

@@ -1,4 +1,5 @@
 import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import { sqlRow } from "./rows";
 import type { Migration } from "./sink";
 
 /*
@@ -24,50 +25,22 @@ const dateTime = (instant: string): string => {
   return text > maxDateTime ? maxDateTime : text;
 };
 
+/** The SQL row with ClickHouse's types: DateTime text, flat numeric network/latency columns, UInt8 booleans. */
 export function clickHouseRow(record: AnalyticsRecord) {
+  const { network, latency, ...row } = sqlRow(record);
   return {
-    id: record.id,
-    method: record.method,
-    host: record.host,
-    path: record.path,
-    rawpath: record.raw_path,
-    contentlength: record.content_length,
-    useragent: record.user_agent,
-    day: record.day,
-    month: record.month,
-    year: record.year,
-    hour: record.hour,
-    responsecode: record.response_code,
-    apikey: record.api_key,
+    ...row,
     timestamp: dateTime(record.timestamp),
-    apiversion: record.api_version,
-    api_name: record.api_name,
-    apiid: record.api_id,
-    orgid: record.org_id,
-    oauthid: record.oauth_id,
-    requesttime: record.request_time,
-    rawrequest: record.raw_request,
-    rawresponse: record.raw_response,
-    ipaddress: record.ip_address,
-    countrycode: record.geo.country.iso_code,
-    citygeonameid: record.geo.city.geoname_id,
-    citynames: JSON.stringify(record.geo.city.names),
-    latitude: record.geo.location.latitude,
-    longitude: record.geo.location.longitude,
-    timezone: record.geo.location.time_zone,
-    network_open_connections: record.network.open_connections,
-    network_closed_connections: record.network.closed_connections,
-    network_bytes_in: record.network.bytes_in,
-    network_bytes_out: record.network.bytes_out,
-    latency_total: record.latency.total,
-    latency_upstream: record.latency.upstream,
-    latency_gateway: record.latency.gateway,
-    tags: record.tags,
-    alias: record.alias,
-    trackpath: record.track_path ? 1 : 0,
     expire_at: dateTime(record.expireAt),
-    originalpath: record.original_path,
-    listenpath: record.listen_path,
+    citynames: JSON.stringify(row.citynames),
+    trackpath: row.trackpath ? 1 : 0,
+    network_open_connections: network.open_connections,
+    network_closed_connections: network.closed_connections,
+    network_bytes_in: network.bytes_in,
+    network_bytes_out: network.bytes_out,
+    latency_total: latency.total,
+    latency_upstream: latency.upstream,
+    latency_gateway: latency.gateway,
   };
 }
 
