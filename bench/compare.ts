@@ -17,7 +17,7 @@ export interface Plan {
  * from a neighbour lands on both sides of a pair, and the median of pairs
  * shrugs off the pairs it does not.
  */
-export const fullPlan: Plan = { connections: 32, warmupSec: 2, runSec: 1, pairs: 20, pacedRunSec: 2, pacedPairs: 8, startupRepeats: 3, storeReadsSec: 5 };
+export const fullPlan: Plan = { connections: 32, warmupSec: 2, runSec: 1, pairs: 12, pacedRunSec: 2, pacedPairs: 6, startupRepeats: 3, storeReadsSec: 5 };
 export const quickPlan: Plan = { connections: 32, warmupSec: 1, runSec: 1, pairs: 4, pacedRunSec: 1, pacedPairs: 2, startupRepeats: 1, storeReadsSec: 2 };
 
 /** Wall-clock budget: a run that would end past the deadline is not started. */

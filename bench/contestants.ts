@@ -30,6 +30,7 @@ export interface RuntimeOptions {
 }
 
 type Env = NonNullable<WorkerOptions["config"]["env"]>;
+type WorkerExports = WorkerOptions["config"]["exports"];
 
 const keptLogLines = 20;
 
@@ -58,7 +59,7 @@ async function startContestant(name: string, workers: WorkerOptions[], options: 
 }
 
 /** One bundled module with the gateway's compatibility settings; `direct` gives it its own loopback socket. */
-async function workerOptions(name: string, bundle: Bundle, config: WorkerConfig, env: Env, direct: boolean): Promise<WorkerOptions> {
+async function workerOptions(name: string, bundle: Bundle, config: WorkerConfig, env: Env, direct: boolean, exports?: WorkerExports): Promise<WorkerOptions> {
   return {
     config: {
       name,
@@ -66,6 +67,7 @@ async function workerOptions(name: string, bundle: Bundle, config: WorkerConfig,
       compatibilityFlags: config.compatibilityFlags,
       manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: await readFile(bundle.scriptPath, "utf8") } } },
       env,
+      exports,
     },
     dev: direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : undefined,
   };
@@ -97,10 +99,26 @@ async function seed(miniflare: Miniflare, binding: string, entries: StoreSeed, w
   for (const [key, value] of entries) await kv.put(key, value);
 }
 
-/** The gateway with real Miniflare KV as GATEWAY_KV, seeded before its first request. */
-export async function startGateway(name: string, bundle: Bundle, config: WorkerConfig, entries: StoreSeed, options: RuntimeOptions = {}): Promise<Contestant> {
+/** Bindings beyond KV, for scenarios that need them: the RateLimiter Durable Object and the analytics Queue. */
+export interface GatewayFeatures {
+  rateLimiter?: boolean;
+  analyticsQueue?: boolean;
+}
+
+/** The gateway with real Miniflare KV as GATEWAY_KV (and the features asked for), seeded before its first request. */
+export async function startGateway(
+  name: string,
+  bundle: Bundle,
+  config: WorkerConfig,
+  entries: StoreSeed,
+  options: RuntimeOptions = {},
+  features: GatewayFeatures = {},
+): Promise<Contestant> {
   const env: Env = { ...gatewayBindings(config), GATEWAY_KV: { type: "kv", id: kvNamespaceId } };
-  const gateway = await startContestant(name, [await workerOptions("gateway", bundle, config, env, true)], options);
+  if (features.rateLimiter) env.RATE_LIMITER = { type: "durable-object", worker: "gateway", exportName: "RateLimiter" };
+  if (features.analyticsQueue) env.ANALYTICS_QUEUE = { type: "queue", name: "portcullis-analytics" };
+  const exports: WorkerExports = features.rateLimiter ? { RateLimiter: { type: "durable-object", storage: "sqlite" } } : undefined;
+  const gateway = await startContestant(name, [await workerOptions("gateway", bundle, config, env, true, exports)], options);
   await seed(gateway.miniflare, "GATEWAY_KV", entries, "gateway");
   return gateway;
 }

@@ -25,7 +25,7 @@ export interface ProfileOptions {
 const passthroughId = "pass-through";
 
 function profiledScenarios(): MeasuredScenario[] {
-  return scenarios.filter((scenario): scenario is MeasuredScenario => scenario.kind === "measured" && scenario.gateway !== "none");
+  return scenarios.filter((scenario) => scenario.gateway !== "none");
 }
 
 function table(lines: ProfileLine[], withModule: boolean): string {
@@ -60,8 +60,11 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
   if (scenario) {
     const basic = basicSeed(upstream.origin);
     const routes = routeTableSeed(upstream.origin);
-    worker = options.track(await startGateway("gateway (profiled)", bundle, config, scenario.gateway === "basic" ? basic.entries : routes.entries, { inspectorPort }));
-    const origins: Origins = { upstream: upstream.origin, passthrough: "", gateway: worker.origin, authKey: basic.authKey, jwtHs256: basic.jwtHs256, jwtRs256: basic.jwtRs256, routeTablePath: routes.middlePath, pids: {} };
+    worker = options.track(await startGateway("gateway (profiled)", bundle, config, scenario.gateway === "route-table" ? routes.entries : basic.entries, { inspectorPort }, {
+      rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain",
+      analyticsQueue: scenario.gateway === "full-chain",
+    }));
+    const origins: Origins = { upstream: upstream.origin, passthrough: "", gateway: worker.origin, authKey: basic.authKey, limitedKey: basic.limitedKey, jwtHs256: basic.jwtHs256, jwtRs256: basic.jwtRs256, routeTablePath: routes.middlePath, pids: {} };
     const probeFailure = await runProbes(scenario.probes(origins));
     if (probeFailure) throw new Error(`probe failed: ${probeFailure}`);
     target = scenario.scenario(origins).target;

@@ -51,9 +51,9 @@ const quick = flags.quick;
 const profileScenario = flags.profile;
 const profileSeconds = Number(flags.seconds);
 const only = flags.only === undefined ? undefined : new Set(flags.only.split(",").filter(Boolean));
-const unknownIds = [...(only ?? [])].filter((id) => !scenarios.some((scenario) => scenario.id === id && scenario.kind === "measured"));
+const unknownIds = [...(only ?? [])].filter((id) => !scenarios.some((scenario) => scenario.id === id));
 if (unknownIds.length > 0) {
-  console.error(`--only: unknown scenario ${unknownIds.join(", ")}; choose from ${scenarios.filter((s) => s.kind === "measured").map((s) => s.id).join(", ")}`);
+  console.error(`--only: unknown scenario ${unknownIds.join(", ")}; choose from ${scenarios.map((s) => s.id).join(", ")}`);
   process.exit(2);
 }
 const plan = quick ? quickPlan : fullPlan;
@@ -193,20 +193,17 @@ async function benchmark(): Promise<void> {
   const passthrough = track(await startPassthrough(built.passthrough, config, upstream.origin));
   const gateways = new Map<string, Contestant>();
   const reports: ScenarioReport[] = [];
-  const measured = scenarios.filter((scenario): scenario is MeasuredScenario => scenario.kind === "measured" && (!only || only.has(scenario.id)));
+  const measured = scenarios.filter((scenario) => !only || only.has(scenario.id));
   for (const scenario of scenarios) {
-    if (scenario.kind === "skipped") {
-      reports.push({ id: scenario.id, title: scenario.title, status: "skipped", note: scenario.reason });
-      continue;
-    }
     if (!measured.includes(scenario)) {
       reports.push({ id: scenario.id, title: scenario.title, status: "skipped", note: "not selected (--only)" });
       continue;
     }
     let gateway = gateways.get(scenario.gateway);
     if (!gateway && scenario.gateway !== "none") {
-      const entries = scenario.gateway === "basic" ? basic.entries : routes.entries;
-      gateway = track(await startGateway(`gateway (${scenario.gateway})`, built.gateway, config, entries));
+      const entries = scenario.gateway === "route-table" ? routes.entries : basic.entries;
+      const features = { rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain", analyticsQueue: scenario.gateway === "full-chain" };
+      gateway = track(await startGateway(`gateway (${scenario.gateway})`, built.gateway, config, entries, {}, features));
       gateways.set(scenario.gateway, gateway);
     }
     const origins: Origins = {
@@ -214,6 +211,7 @@ async function benchmark(): Promise<void> {
       passthrough: passthrough.origin,
       gateway: gateway?.origin ?? "",
       authKey: basic.authKey,
+      limitedKey: basic.limitedKey,
       jwtHs256: basic.jwtHs256,
       jwtRs256: basic.jwtRs256,
       routeTablePath: routes.middlePath,

@@ -1,5 +1,5 @@
 import type { Side } from "./compare";
-import { authListenPath, jwtHs256ListenPath, jwtRs256ListenPath, keylessListenPath } from "./seed";
+import { authListenPath, jwtHs256ListenPath, jwtRs256ListenPath, keylessListenPath, limitedFastListenPath, limitedListenPath } from "./seed";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
 
 /** Where each contestant listens, once started. */
@@ -8,6 +8,7 @@ export interface Origins {
   passthrough: string;
   gateway: string;
   authKey: string;
+  limitedKey: string;
   jwtHs256: string;
   jwtRs256: string;
   /** Listen path of the API in the middle of the 100-API route table. */
@@ -25,33 +26,40 @@ export interface Probe {
 }
 
 export interface MeasuredScenario {
-  kind: "measured";
   id: string;
   title: string;
-  /** Which seeded gateway the scenario needs: the two basic APIs or the 100-API route table. */
-  gateway: "basic" | "route-table" | "none";
+  /**
+   * Which seeded gateway the scenario needs: the basic APIs (with the RateLimiter
+   * binding for "limits", plus the analytics Queue for "full-chain") or the 100-API route table.
+   */
+  gateway: "basic" | "limits" | "full-chain" | "route-table" | "none";
   baseline(origins: Origins): Side;
   scenario(origins: Origins): Side;
   probes(origins: Origins): Probe[];
 }
-
-export interface SkippedScenario {
-  kind: "skipped";
-  id: string;
-  title: string;
-  reason: string;
-}
-
-export type Scenario = MeasuredScenario | SkippedScenario;
 
 const small = (origin: string, prefix = ""): string => `${origin}${prefix}${smallPath}`;
 const passthroughSmall = (origins: Origins): Side => ({ label: "pass-through", target: { url: small(origins.passthrough) }, pid: origins.pids.passthrough });
 const gatewaySide = (origins: Origins, url: string, headers?: Record<string, string>): Side => ({ label: "gateway", target: { url, headers }, pid: origins.pids.gateway });
 const smallBytes = Buffer.byteLength(smallBody);
 
+/** The rate-limited API with a key whose limits are never reached: every request is decided by the limiter. */
+function limitedScenario(id: string, title: string, gateway: "limits" | "full-chain", listenPath: string): MeasuredScenario {
+  return {
+    id,
+    title,
+    gateway,
+    baseline: passthroughSmall,
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, listenPath), { Authorization: origins.limitedKey }),
+    probes: (origins) => [
+      { url: small(origins.gateway, listenPath), headers: { Authorization: origins.limitedKey }, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, listenPath), status: 401 },
+    ],
+  };
+}
+
 function jwtScenario(id: string, title: string, listenPath: string, token: (origins: Origins) => string): MeasuredScenario {
   return {
-    kind: "measured",
     id,
     title,
     gateway: "basic",
@@ -65,9 +73,8 @@ function jwtScenario(id: string, title: string, listenPath: string, token: (orig
 }
 
 /** Measured in priority order: if time runs short, the last ones get fewer runs. */
-export const scenarios: Scenario[] = [
+export const scenarios: MeasuredScenario[] = [
   {
-    kind: "measured",
     id: "keyless",
     title: "Keyless proxy",
     gateway: "basic",
@@ -76,7 +83,6 @@ export const scenarios: Scenario[] = [
     probes: (origins) => [{ url: small(origins.gateway, keylessListenPath), status: 200, bytes: smallBytes }],
   },
   {
-    kind: "measured",
     id: "auth-token",
     title: "Auth token (cached session)",
     gateway: "basic",
@@ -87,28 +93,12 @@ export const scenarios: Scenario[] = [
       { url: small(origins.gateway, authListenPath), status: 401 },
     ],
   },
-  {
-    kind: "skipped",
-    id: "rate-limit-quota",
-    title: "Auth token + exact rate limit + quota",
-    reason: "measured by `npx tsx bench/limits.ts` (limits on vs off on one gateway; see docs/rate-limits.md)",
-  },
-  {
-    kind: "skipped",
-    id: "rate-limit-quota-fast",
-    title: "Auth token + rate limit + quota, fast mode",
-    reason: "measured by `npx tsx bench/limits.ts` (see docs/rate-limits.md)",
-  },
+  limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),
+  limitedScenario("rate-limit-quota-fast", "Auth token + rate limit + quota, fast mode", "limits", limitedFastListenPath),
   jwtScenario("jwt-hs256", "JWT HS256 (policy session)", jwtHs256ListenPath, (origins) => origins.jwtHs256),
   jwtScenario("jwt-rs256", "JWT RS256 (policy session)", jwtRs256ListenPath, (origins) => origins.jwtRs256),
+  limitedScenario("full-chain", "Full chain: auth token + exact rate limit + quota + analytics", "full-chain", limitedListenPath),
   {
-    kind: "skipped",
-    id: "full-chain",
-    title: "Full chain with analytics",
-    reason: "not yet: the bench runtime has no Queue and RateLimiter bindings (analytics sink rates: `npm run bench:analytics`)",
-  },
-  {
-    kind: "measured",
     id: "route-table-100",
     title: "100-API route table (request to API #50)",
     gateway: "route-table",
@@ -117,7 +107,6 @@ export const scenarios: Scenario[] = [
     probes: (origins) => [{ url: small(origins.gateway, origins.routeTablePath), status: 200, bytes: smallBytes }],
   },
   {
-    kind: "measured",
     id: "stream-1mb",
     title: "1 MB streamed response (keyless)",
     gateway: "basic",
@@ -126,7 +115,6 @@ export const scenarios: Scenario[] = [
     probes: (origins) => [{ url: `${origins.gateway}${keylessListenPath}${largePath}`, status: 200, bytes: largeBodyBytes }],
   },
   {
-    kind: "measured",
     id: "runtime",
     title: "Runtime cost: pass-through Worker vs upstream direct",
     gateway: "none",

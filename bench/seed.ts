@@ -11,6 +11,8 @@ export const keylessApiId = "bench-keyless";
 export const authApiId = "bench-auth";
 export const keylessListenPath = "/keyless";
 export const authListenPath = "/auth";
+export const limitedListenPath = "/limited";
+export const limitedFastListenPath = "/limited-fast";
 export const jwtHs256ListenPath = "/jwt-hs256";
 export const jwtRs256ListenPath = "/jwt-rs256";
 export const routeTableSize = 100;
@@ -44,6 +46,8 @@ export interface GatewaySeed {
   entries: StoreSeed;
   /** The key string a client sends in `Authorization` (a Tyk-format key, stored under its SHA-256). */
   authKey: string;
+  /** A key with a rate limit and a quota (both far above what the bench sends) on the limited APIs. */
+  limitedKey: string;
   /** Bearer tokens for the JWT APIs, valid for the bench's lifetime. */
   jwtHs256: string;
   jwtRs256: string;
@@ -82,17 +86,45 @@ function jwtSeed(upstreamOrigin: string): { entries: StoreSeed; hs256: string; r
   };
 }
 
-/** A keyless API, an auth-token API with one key that may use it, and two JWT APIs. */
+/**
+ * Two auth-token APIs counted by the RateLimiter (exact and fast mode) and a key
+ * whose rate and quota are never reached, so every request is decided and admitted.
+ */
+function limitedSeed(upstreamOrigin: string): { entries: StoreSeed; key: string } {
+  const key = tykKey("default");
+  const access = (apiId: string) => ({ api_id: apiId, versions: ["Default"] });
+  const session = {
+    org_id: "default",
+    rate: 1_000_000,
+    per: 1,
+    quota_max: 1_000_000_000,
+    quota_renewal_rate: 3600,
+    access_rights: { "bench-limited": access("bench-limited"), "bench-limited-fast": access("bench-limited-fast") },
+  };
+  return {
+    key,
+    entries: [
+      entry("apis", "bench-limited", { ...apiDefinition("bench-limited", limitedListenPath, upstreamOrigin, false), rate_limit_mode: "exact" }),
+      entry("apis", "bench-limited-fast", { ...apiDefinition("bench-limited-fast", limitedFastListenPath, upstreamOrigin, false), rate_limit_mode: "fast" }),
+      entry("keys", sha256Hex(key), session),
+    ],
+  };
+}
+
+/** A keyless API, an auth-token API with one key that may use it, two rate-limited APIs and two JWT APIs. */
 export function basicSeed(upstreamOrigin: string): GatewaySeed {
   const authKey = tykKey("default");
   const session = { org_id: "default", access_rights: { [authApiId]: { api_id: authApiId, versions: ["Default"] } } };
   const jwt = jwtSeed(upstreamOrigin);
+  const limited = limitedSeed(upstreamOrigin);
   return {
     authKey,
+    limitedKey: limited.key,
     jwtHs256: jwt.hs256,
     jwtRs256: jwt.rs256,
     entries: [
       ...jwt.entries,
+      ...limited.entries,
       entry("apis", keylessApiId, apiDefinition(keylessApiId, keylessListenPath, upstreamOrigin, true)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
       entry("keys", sha256Hex(authKey), session),
