@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CounterSet, type CounterStore, type QuotaSpec, type QuotaState, type RateSpec } from "../../src/ratelimit/counters";
 import { SlidingLog } from "../../src/ratelimit/sliding-log";
+import { busiestWindow } from "./windows";
 
 /* The limiter's decision logic, on its own: sliding windows, quotas and leases. */
 
@@ -44,17 +45,6 @@ function random(seed: number): () => number {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
     return state / 2 ** 31;
   };
-}
-
-/** The most admissions found in any window of `windowMs` (windows start at an admission; that is where the maximum is). */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
-    best = Math.max(best, end - start);
-  }
-  return best;
 }
 
 describe("SlidingLog", () => {

@@ -2,6 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadApis } from "../support/gateway";
 import { burst, countOf, gatewayWith, gatewayWithUpstream, keyHeader, keyedApi, limitedKey, sleep } from "./support";
+import { busiestWindow } from "./windows";
 
 /*
  * Fast mode: isolates spend admissions leased from the key's object and
@@ -21,17 +22,6 @@ function booked(limiter: string): Promise<Booked> {
     const quota = sql.exec<{ used: number }>("SELECT used FROM quota").toArray()[0];
     return { rows: log.rows, admissions: log.admissions ?? 0, quotaUsed: quota?.used ?? null };
   });
-}
-
-/** The busiest window of `windowMs` among these admission times. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
-    best = Math.max(best, end - start);
-  }
-  return best;
 }
 
 describe("fast mode", () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "../../support/free-port";
+
+export { freePort };
 
 /**
  * The adapter's port and token are fixed when vitest.integration.config.ts is
@@ -13,18 +15,6 @@ export interface Harness {
   adapterPort: number;
   adapterUrl: string;
   token: string;
-}
-
-/** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Picks the port and token once per process; later calls (config reloads) agree. */

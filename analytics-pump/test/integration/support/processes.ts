@@ -1,17 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "../../../../test/support/free-port";
 
-/** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Runs a command to completion; rejects with its output when it exits non-zero. */
 export function run(command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
