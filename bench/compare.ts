@@ -134,7 +134,13 @@ export async function compare(
       warnings.push(`time budget: ${index} of ${plan.pairs} saturated pairs run`);
       break;
     }
-    saturated.push(await runPair(index, () => measure(generators.saturating, baseline, closed), () => measure(generators.saturating, scenario, closed)));
+    saturated.push(
+      await runPair(
+        index,
+        () => measure(generators.saturating, baseline, closed),
+        () => measure(generators.saturating, scenario, closed),
+      ),
+    );
   }
 
   const baselineRps = median(saturated.map((pair) => pair.baseline.rps));
@@ -147,7 +153,13 @@ export async function compare(
       warnings.push(`time budget: ${index} of ${plan.pacedPairs} paced pairs run`);
       break;
     }
-    paced.push(await runPair(index, () => measure(generators.paced, baseline, pacedSpec), () => measure(generators.paced, scenario, pacedSpec)));
+    paced.push(
+      await runPair(
+        index,
+        () => measure(generators.paced, baseline, pacedSpec),
+        () => measure(generators.paced, scenario, pacedSpec),
+      ),
+    );
   }
 
   const failed = failures(saturated) + failures(paced);

@@ -36,7 +36,9 @@ function once(
   // Each connection cycles through the header sets, so several keys share the load evenly.
   const requests = headers.map((set) => ({ headers: set }));
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, requests, connections, duration: durationSec, pipelining: 1 }, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon({ url, requests, connections, duration: durationSec, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
     const count = (what: string) => (failures[what] = (failures[what] ?? 0) + 1);
     instance.on("reqError", (error) => count(error.name));
     instance.on("response", (_client, status, _bytes, responseTime) => {

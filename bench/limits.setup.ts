@@ -106,18 +106,18 @@ export async function startWorld(isolates: number, vars: Record<string, string>)
   // Miniflare 5 takes a new options shape; the v4 one (as in its docs) is converted.
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    workers: [
-      ...Array.from({ length: isolates }, (_, index) => gatewayWorker(index)),
-      {
-        name: "probe",
-        modules: [{ type: "ESModule", path: "probe.js", contents: probeScript }],
-        compatibilityDate,
-        durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true, scriptName: "gateway-0" } },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
+      host: "127.0.0.1",
+      port: 0,
+      workers: [
+        ...Array.from({ length: isolates }, (_, index) => gatewayWorker(index)),
+        {
+          name: "probe",
+          modules: [{ type: "ESModule", path: "probe.js", contents: probeScript }],
+          compatibilityDate,
+          durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true, scriptName: "gateway-0" } },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
     }),
   );
   await miniflare.ready;

@@ -57,7 +57,7 @@ function summary(results: LoadResult[]) {
     p50Ms: median(results.map((result) => result.p50Ms)),
     p99Ms: median(results.map((result) => result.p99Ms)),
     notOk: results.reduce((sum, result) => sum + result.failed + result.limited, 0),
-    failures: results.reduce((all, result) => ({ ...all, ...result.failures }), {}),
+    failures: Object.fromEntries(results.flatMap((result) => Object.entries(result.failures))),
   };
 }
 
@@ -106,10 +106,16 @@ async function probe(world: World, objects: number, concurrency: number) {
   return { objects, concurrency, decisionsPerSecond: round(perSecond), perObject: round(perSecond / objects) };
 }
 
-function printSummary(speed: Awaited<ReturnType<typeof throughput>>, admission: Awaited<ReturnType<typeof overAdmission>>[], ceiling: Awaited<ReturnType<typeof probe>>[]): void {
+function printSummary(
+  speed: Awaited<ReturnType<typeof throughput>>,
+  admission: Awaited<ReturnType<typeof overAdmission>>[],
+  ceiling: Awaited<ReturnType<typeof probe>>[],
+): void {
   const lines = [
     `throughput (median of ${rounds} × ${roundSeconds} s, ${connections} connections over ${isolates} isolates):`,
-    ...Object.entries(speed).map(([name, value]) => `  ${name.padEnd(14)} ${String(value.rps).padStart(6)} rps  ×${value.relativeToOff}  p50 ${value.p50Ms} ms  p99 ${value.p99Ms} ms`),
+    ...Object.entries(speed).map(
+      ([name, value]) => `  ${name.padEnd(14)} ${String(value.rps).padStart(6)} rps  ×${value.relativeToOff}  p50 ${value.p50Ms} ms  p99 ${value.p99Ms} ms`,
+    ),
     `over-admission, ${tightRate} per 1 s, ${tightSeconds} s under load:`,
     ...admission.map(
       (row) =>

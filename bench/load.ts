@@ -72,7 +72,14 @@ end
 function parseWrk(output: string): LoadResult {
   const line = output.split("\n").find((candidate) => candidate.startsWith(resultMarker));
   if (!line) throw new Error(`wrk printed no result:\n${output}`);
-  const [requests, durationUs, bytes, failed, p50Us, p99Us] = line.slice(resultMarker.length).trim().split(/\s+/).map(Number) as [number, number, number, number, number, number];
+  const [requests, durationUs, bytes, failed, p50Us, p99Us] = line.slice(resultMarker.length).trim().split(/\s+/).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const seconds = durationUs / 1e6;
   return { requests, rps: requests / seconds, bytesPerSec: bytes / seconds, p50Ms: p50Us / 1000, p99Ms: p99Us / 1000, failed };
 }

@@ -30,7 +30,10 @@ function profiledScenarios(): MeasuredScenario[] {
 
 function table(lines: ProfileLine[], withModule: boolean): string {
   return lines
-    .map((line) => `${line.selfPercent.toFixed(1).padStart(5)}%  ${line.selfUsPerRequest.toFixed(1).padStart(6)} µs/req  ${line.functionName}${withModule ? `  (${line.module})` : ""}`)
+    .map(
+      (line) =>
+        `${line.selfPercent.toFixed(1).padStart(5)}%  ${line.selfUsPerRequest.toFixed(1).padStart(6)} µs/req  ${line.functionName}${withModule ? `  (${line.module})` : ""}`,
+    )
     .join("\n");
 }
 
@@ -60,11 +63,30 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
   if (scenario) {
     const basic = basicSeed(upstream.origin);
     const routes = routeTableSeed(upstream.origin);
-    worker = options.track(await startGateway("gateway (profiled)", bundle, config, scenario.gateway === "route-table" ? routes.entries : basic.entries, { inspectorPort }, {
-      rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain",
-      analyticsQueue: scenario.gateway === "full-chain",
-    }));
-    const origins: Origins = { upstream: upstream.origin, passthrough: "", gateway: worker.origin, authKey: basic.authKey, limitedKey: basic.limitedKey, jwtHs256: basic.jwtHs256, jwtRs256: basic.jwtRs256, routeTablePath: routes.middlePath, pids: {} };
+    worker = options.track(
+      await startGateway(
+        "gateway (profiled)",
+        bundle,
+        config,
+        scenario.gateway === "route-table" ? routes.entries : basic.entries,
+        { inspectorPort },
+        {
+          rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain",
+          analyticsQueue: scenario.gateway === "full-chain",
+        },
+      ),
+    );
+    const origins: Origins = {
+      upstream: upstream.origin,
+      passthrough: "",
+      gateway: worker.origin,
+      authKey: basic.authKey,
+      limitedKey: basic.limitedKey,
+      jwtHs256: basic.jwtHs256,
+      jwtRs256: basic.jwtRs256,
+      routeTablePath: routes.middlePath,
+      pids: {},
+    };
     const probeFailure = await runProbes(scenario.probes(origins));
     if (probeFailure) throw new Error(`probe failed: ${probeFailure}`);
     target = scenario.scenario(origins).target;
@@ -82,6 +104,8 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
   const file = join(options.resultsDir, `profile-${options.id}.cpuprofile`);
   await writeFile(file, JSON.stringify(profile));
   const summary = await summarizeProfile(profile, bundle.scriptPath, loadResult.requests, 25);
-  console.log(`\n${loadResult.requests} requests (${Math.round(loadResult.rps)} req/s) while profiling.\n\nSelf time by module:\n${table(summary.modules.slice(0, 12), false)}\n\nSelf time by function:\n${table(summary.functions, true)}\n`);
+  console.log(
+    `\n${loadResult.requests} requests (${Math.round(loadResult.rps)} req/s) while profiling.\n\nSelf time by module:\n${table(summary.modules.slice(0, 12), false)}\n\nSelf time by function:\n${table(summary.functions, true)}\n`,
+  );
   console.log(`${file} written: open it in Chrome DevTools (Performance → Load profile) or VS Code.${notes.length ? `\n${notes.join("\n")}` : ""}`);
 }

@@ -94,13 +94,18 @@ export interface ProfileLine {
 }
 
 /** Self time per function, attributed to the source module it was bundled from. */
-export async function summarizeProfile(profile: CpuProfile, bundlePath: string, requests: number, top: number): Promise<{ functions: ProfileLine[]; modules: ProfileLine[] }> {
+export async function summarizeProfile(
+  profile: CpuProfile,
+  bundlePath: string,
+  requests: number,
+  top: number,
+): Promise<{ functions: ProfileLine[]; modules: ProfileLine[] }> {
   const starts = bundledModules(await readFile(bundlePath, "utf8"));
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  samples.forEach((nodeId, index) => selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + (deltas[index + 1] ?? deltas[index] ?? 0)));
+  for (const [index, nodeId] of samples.entries()) selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + (deltas[index + 1] ?? deltas[index] ?? 0));
   const totalUs = [...selfUs.values()].reduce((sum, us) => sum + us, 0) || 1;
 
   const functions = new Map<string, ProfileLine>();
@@ -112,7 +117,10 @@ export async function summarizeProfile(profile: CpuProfile, bundlePath: string, 
     const name = frame.functionName || "(anonymous)";
     // Packages as a whole, the gateway's own code file by file.
     const group = module.startsWith("node_modules/") ? packageOf(module) : module;
-    for (const [map, key, label] of [[functions, `${name} ${module}:${frame.lineNumber + 1}`, name], [modules, group, group]] as const) {
+    for (const [map, key, label] of [
+      [functions, `${name} ${module}:${frame.lineNumber + 1}`, name],
+      [modules, group, group],
+    ] as const) {
       const line = map.get(key) ?? { selfPercent: 0, selfMs: 0, selfUsPerRequest: 0, functionName: label, module };
       line.selfMs += us / 1000;
       line.selfUsPerRequest += requests > 0 ? us / requests : Number.NaN;

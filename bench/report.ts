@@ -60,9 +60,10 @@ function scenarioRow(scenario: ScenarioReport): string {
   if (scenario.status !== "measured" || !c) {
     return `| ${scenario.title} | ${scenario.status}: ${cell(scenario.note ?? "")} | | | | | | | | |`;
   }
-  const stream = scenario.id === "stream-1mb"
-    ? ` (${mibPerSec(median(c.saturated.map((pair) => pair.baseline.bytesPerSec)))} → ${mibPerSec(median(c.saturated.map((pair) => pair.scenario.bytesPerSec)))})`
-    : "";
+  const stream =
+    scenario.id === "stream-1mb"
+      ? ` (${mibPerSec(median(c.saturated.map((pair) => pair.baseline.bytesPerSec)))} → ${mibPerSec(median(c.saturated.map((pair) => pair.scenario.bytesPerSec)))})`
+      : "";
   const note = scenario.note ? ` ⚠ ${cell(scenario.note)}` : "";
   return [
     `| ${scenario.title}${note} | ${scenario.baseline}`,
@@ -88,12 +89,15 @@ export function resultsTable(report: BenchReport): string {
 
 function goalsTable(report: BenchReport): string {
   const mark = (goal: Goal) => (goal.met === null ? (goal.value === "–" ? "not measured" : "inconclusive") : goal.met ? "met" : "**missed**");
-  return ["| Goal | Value | Result |", "|---|---|---|", ...report.goals.map((goal) => `| ${goal.goal} | ${cell(goal.value, 400)} | ${mark(goal)} |`)].join("\n");
+  return ["| Goal | Value | Result |", "|---|---|---|", ...report.goals.map((goal) => `| ${goal.goal} | ${cell(goal.value, 400)} | ${mark(goal)} |`)].join(
+    "\n",
+  );
 }
 
 function startupSection(startup: BenchReport["startup"]): string {
   if ("error" in startup) return `Start-up not measured: ${startup.error}`;
-  const row = (name: string, times: StartupResult["gateway"]) => `| ${name} | ${ms(times.startMs)} | ${ms(times.firstRequestMs)} | ${ms(times.secondRequestMs)} |`;
+  const row = (name: string, times: StartupResult["gateway"]) =>
+    `| ${name} | ${ms(times.startMs)} | ${ms(times.firstRequestMs)} | ${ms(times.secondRequestMs)} |`;
   return [
     `Median of ${startup.repeats} fresh workerd processes each. *Start* is \`new Miniflare()\` until the Worker's socket is up (workerd compiles and evaluates the module before it listens); the gateway − pass-through difference is what the gateway's bundle costs. *First request* on the gateway includes building the isolate's gateway (config parse) and loading APIs and policies from KV.`,
     "",
@@ -107,7 +111,10 @@ function startupSection(startup: BenchReport["startup"]): string {
 
 function storeReadsSection(reads: BenchReport["storeReads"]): string {
   if ("error" in reads) return `Store reads not measured: ${reads.error}`;
-  const keys = (counts: Record<string, number>) => Object.entries(counts).map(([key, count]) => `\`${key}\` ×${count}`).join(", ") || "none";
+  const keys = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([key, count]) => `\`${key}\` ×${count}`)
+      .join(", ") || "none";
   return [
     "GATEWAY_KV is served by a counting stand-in (bench/kv-counter, forwarding to Miniflare's KV) in a separate gateway instance; the gateway's code is unchanged.",
     "",
@@ -125,7 +132,10 @@ function storeReadsSection(reads: BenchReport["storeReads"]): string {
 
 export function toMarkdown(report: BenchReport): string {
   const { machine: m } = report;
-  const composition = report.bundle.composition.slice(0, 6).map((part) => `${part.source} ${kib(part.bytes)}`).join(", ");
+  const composition = report.bundle.composition
+    .slice(0, 6)
+    .map((part) => `${part.source} ${kib(part.bytes)}`)
+    .join(", ");
   return `# Portcullis benchmark (${report.mode})
 
 ${report.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · workerd ${report.runtime.workerd} (compatibility_date ${report.runtime.compatibilityDate}${report.runtime.compatibilityFlags.length ? `, flags ${report.runtime.compatibilityFlags.join(", ")}` : ""}) · upstream: ${report.upstream} · load: ${report.loadGenerator}, ${report.plan.connections} connections · ${report.plan.pairs} × ${report.plan.runSec} s A/B pairs saturated, ${report.plan.pacedPairs} × ${report.plan.pacedRunSec} s paced · took ${report.durationSec.toFixed(0)} s
@@ -158,12 +168,14 @@ ${report.notes.length ? `\n## Notes\n\n${report.notes.map((note) => `- ${note}`)
 
 /** What the terminal gets: the table, the goals and one line each for the other figures. */
 export function consoleSummary(report: BenchReport): string {
-  const startup = "error" in report.startup
-    ? `start-up: not measured (${report.startup.error})`
-    : `start-up: gateway ${ms(report.startup.gateway.startMs)} ms vs pass-through ${ms(report.startup.passthrough.startMs)} ms to a listening Worker; first request ${ms(report.startup.gateway.firstRequestMs)} vs ${ms(report.startup.passthrough.firstRequestMs)} ms`;
-  const reads = "error" in report.storeReads
-    ? `store reads: not measured (${report.storeReads.error})`
-    : `store reads: ${report.storeReads.steady.map((row) => (row.failure ? `${row.scenario} failed` : `${row.scenario} ${row.reads} over ${row.requests} requests`)).join(", ")}`;
+  const startup =
+    "error" in report.startup
+      ? `start-up: not measured (${report.startup.error})`
+      : `start-up: gateway ${ms(report.startup.gateway.startMs)} ms vs pass-through ${ms(report.startup.passthrough.startMs)} ms to a listening Worker; first request ${ms(report.startup.gateway.firstRequestMs)} vs ${ms(report.startup.passthrough.firstRequestMs)} ms`;
+  const reads =
+    "error" in report.storeReads
+      ? `store reads: not measured (${report.storeReads.error})`
+      : `store reads: ${report.storeReads.steady.map((row) => (row.failure ? `${row.scenario} failed` : `${row.scenario} ${row.reads} over ${row.requests} requests`)).join(", ")}`;
   return [
     resultsTable(report),
     "",

@@ -77,10 +77,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 }
 // Last resort if something hangs: never outlive the promised bound by much.
-setTimeout(() => {
-  console.error(`bench: still running after ${budgetSec + 60} s; giving up`);
-  void cleanUp().finally(() => process.exit(1));
-}, (budgetSec + 60) * 1000).unref();
+setTimeout(
+  () => {
+    console.error(`bench: still running after ${budgetSec + 60} s; giving up`);
+    void cleanUp().finally(() => process.exit(1));
+  },
+  (budgetSec + 60) * 1000,
+).unref();
 
 function workerdVersion(): string {
   const fromMiniflare = createRequire(createRequire(import.meta.url).resolve("miniflare"));
@@ -108,7 +111,11 @@ function p99Goal(keyless: ScenarioReport["comparison"]): Goal {
   const spread = Math.max(...baselineP99s) - Math.min(...baselineP99s);
   const value = `${keyless.addedP99Ms.toFixed(2)} ms at ${Math.round(keyless.pacedRate)} req/s (p50 ${keyless.addedP50Ms >= 0 ? "+" : ""}${keyless.addedP50Ms.toFixed(2)} ms)`;
   if (keyless.paced.length < 2 || spread > 1) {
-    return { goal, value: `${value}; inconclusive: the pass-through's own p99 ranged ${Math.min(...baselineP99s).toFixed(1)}–${Math.max(...baselineP99s).toFixed(1)} ms across pairs`, met: null };
+    return {
+      goal,
+      value: `${value}; inconclusive: the pass-through's own p99 ranged ${Math.min(...baselineP99s).toFixed(1)}–${Math.max(...baselineP99s).toFixed(1)} ms across pairs`,
+      met: null,
+    };
   }
   return { goal, value, met: keyless.addedP99Ms <= 1 };
 }
@@ -223,8 +230,7 @@ async function benchmark(): Promise<void> {
     if (report.comparison) {
       const { throughputRatio, cpuRatio, addedP99Ms } = report.comparison;
       log(`  throughput ratio ${throughputRatio.toFixed(3)}, CPU ratio ${cpuRatio.toFixed(3)}, added p99 ${addedP99Ms.toFixed(2)} ms`);
-    }
-    else log(`  ${report.status}: ${report.note}`);
+    } else log(`  ${report.status}: ${report.note}`);
     reports.push(report);
   }
   await cleanUp();
@@ -236,9 +242,15 @@ async function benchmark(): Promise<void> {
     machine: machine(),
     runtime: { workerd: workerdVersion(), compatibilityDate: config.compatibilityDate, compatibilityFlags: config.compatibilityFlags },
     upstream: upstream.description,
-    loadGenerator: generators.saturating.name === generators.paced.name ? generators.saturating.name : `${generators.saturating.name} (paced: ${generators.paced.name})`,
+    loadGenerator:
+      generators.saturating.name === generators.paced.name ? generators.saturating.name : `${generators.saturating.name} (paced: ${generators.paced.name})`,
     plan,
-    bundle: { rawBytes: built.gateway.bytes, gzipBytes: built.gateway.gzipBytes, passthroughRawBytes: built.passthrough.bytes, composition: built.gateway.composition },
+    bundle: {
+      rawBytes: built.gateway.bytes,
+      gzipBytes: built.gateway.gzipBytes,
+      passthroughRawBytes: built.passthrough.bytes,
+      composition: built.gateway.composition,
+    },
     startup,
     storeReads,
     scenarios: reports,

@@ -40,7 +40,11 @@ export interface MeasuredScenario {
 
 const small = (origin: string, prefix = ""): string => `${origin}${prefix}${smallPath}`;
 const passthroughSmall = (origins: Origins): Side => ({ label: "pass-through", target: { url: small(origins.passthrough) }, pid: origins.pids.passthrough });
-const gatewaySide = (origins: Origins, url: string, headers?: Record<string, string>): Side => ({ label: "gateway", target: { url, headers }, pid: origins.pids.gateway });
+const gatewaySide = (origins: Origins, url: string, headers?: Record<string, string>): Side => ({
+  label: "gateway",
+  target: { url, headers },
+  pid: origins.pids.gateway,
+});
 const smallBytes = Buffer.byteLength(smallBody);
 
 /** The rate-limited API with a key whose limits are never reached: every request is decided by the limiter. */

@@ -79,7 +79,12 @@ function jwtSeed(upstreamOrigin: string): { entries: StoreSeed; hs256: string; r
     entries: [
       entry("apis", "bench-jwt-hs256", jwtApi("bench-jwt-hs256", jwtHs256ListenPath, "hmac", secret)),
       entry("apis", "bench-jwt-rs256", jwtApi("bench-jwt-rs256", jwtRs256ListenPath, "rsa", publicKey.export({ type: "spki", format: "pem" }).toString())),
-      entry("policies", "bench-jwt", { id: "bench-jwt", org_id: "default", active: true, access_rights: { "bench-jwt-hs256": access("bench-jwt-hs256"), "bench-jwt-rs256": access("bench-jwt-rs256") } }),
+      entry("policies", "bench-jwt", {
+        id: "bench-jwt",
+        org_id: "default",
+        active: true,
+        access_rights: { "bench-jwt-hs256": access("bench-jwt-hs256"), "bench-jwt-rs256": access("bench-jwt-rs256") },
+      }),
     ],
     hs256: signedJwt("HS256", (input) => createHmac("sha256", secret).update(input).digest()),
     rs256: signedJwt("RS256", (input) => createSign("RSA-SHA256").update(input).sign(privateKey)),

@@ -5,7 +5,10 @@ import { delimiter, join } from "node:path";
 
 /** The first executable named `name` on PATH. */
 export async function findExecutable(name: string): Promise<string | undefined> {
-  const candidates = (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  const candidates = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

@@ -15,6 +15,7 @@ options:
   --hash-keys true|false         override TYK_GW_HASHKEYS
   --hash-function sha256         override TYK_GW_HASHKEYFUNCTION
   --dry-run                      validate and list what would be written
+  --strict                       write nothing if an API definition sets a field the gateway does not honour
   --help                         show this help`;
 
 const targets: readonly TargetName[] = ["local", "remote", "upstash"];
@@ -23,11 +24,10 @@ function isTarget(value: string): value is TargetName {
   return (targets as readonly string[]).includes(value);
 }
 
-/** Parses argv into seed options, or returns the message to print. */
-function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { message: string; exitCode: 0 | 2 } {
-  let parsed;
+/** Node's parseArgs with this CLI's flags; an Error for an unknown or malformed flag. */
+function parseFlags(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -38,12 +38,19 @@ function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { mes
         "hash-keys": { type: "string" },
         "hash-function": { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        strict: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     });
   } catch (error) {
-    return { message: `${error instanceof Error ? error.message : String(error)}\n\n${usage}`, exitCode: 2 };
+    return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** Parses argv into seed options, or returns the message to print. */
+function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { message: string; exitCode: 0 | 2 } {
+  const parsed = parseFlags(argv);
+  if (parsed instanceof Error) return { message: `${parsed.message}\n\n${usage}`, exitCode: 2 };
   const { values, positionals } = parsed;
   if (values.help) return { message: usage, exitCode: 0 };
   if (positionals.length !== 1) return { message: `expected exactly one directory, got ${positionals.length}\n\n${usage}`, exitCode: 2 };
@@ -55,6 +62,7 @@ function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { mes
       target: values.target,
       env: values.env,
       dryRun: values["dry-run"],
+      strict: values.strict,
       // The default is the project's own wrangler.toml, wherever the command was typed.
       configPath: values.config ? resolve(cwd, values.config) : resolve("wrangler.toml"),
       persistTo: values["persist-to"] && resolve(cwd, values["persist-to"]),

@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { compileApi } from "../src/apidef/compile";
-import { apiDefinitionSchema } from "../src/apidef/schema";
+import { describeWarning } from "../src/apidef/manifest";
+import { compileDefinition } from "../src/compile";
+import { parseGatewayConfig } from "../src/config";
 import { policySchema, sessionSchema } from "../src/session/schema";
 
 /*
@@ -22,8 +23,15 @@ export interface SeedDocument {
   document: JsonObject;
 }
 
+export interface ApiSeed extends SeedDocument {
+  /** Fields the gateway does not honour; see the README. */
+  warnings: string[];
+  /** A security-relevant field is not honoured: the gateway will not serve this API. */
+  notServed: boolean;
+}
+
 export interface SeedSet {
-  apis: SeedDocument[];
+  apis: ApiSeed[];
   policies: SeedDocument[];
   policyFiles: number;
   /** `id` is the key string as presented by clients; hashing happens when planning. */
@@ -37,6 +45,8 @@ export interface ReadOptions {
   minTokenLength: number;
 }
 
+/** Which fields are honoured does not depend on the gateway's settings; defaults are enough to compile. */
+const compileConfig = parseGatewayConfig({});
 const jsonObjectSchema = z.record(z.string(), z.unknown());
 /** A session file may name its key string in `key`; the rest is a Tyk session. */
 const keyFileSchema = sessionSchema.extend({ key: z.string().optional() });
@@ -82,37 +92,36 @@ async function readJson(dir: string, file: string, errors: string[]): Promise<un
   }
 }
 
-async function readApis(dir: string, errors: string[]): Promise<SeedDocument[]> {
-  const apis: SeedDocument[] = [];
+async function readApis(dir: string, errors: string[]): Promise<ApiSeed[]> {
+  const apis: ApiSeed[] = [];
   const fileById = new Map<string, string>();
   const fileByRoute = new Map<string, string>();
   for (const file of await jsonFiles(dir, "apps")) {
     const raw = await readJson(dir, file, errors);
     if (raw === undefined) continue;
-    const parsed = apiDefinitionSchema.safeParse(raw);
-    if (!parsed.success) {
-      errors.push(...issueLines(file, parsed.error));
+    const compiled = compileDefinition(raw, compileConfig);
+    if (!compiled.ok) {
+      errors.push(...compiled.issues.map((line) => `${file}: ${line}`));
       continue;
     }
-    const definition = parsed.data;
-    const earlier = fileById.get(definition.api_id);
+    const { api } = compiled;
+    const earlier = fileById.get(api.id);
     if (earlier) {
-      errors.push(`${file}: api_id: "${definition.api_id}" is already defined in ${earlier}`);
+      errors.push(`${file}: api_id: "${api.id}" is already defined in ${earlier}`);
       continue;
     }
-    fileById.set(definition.api_id, file);
+    fileById.set(api.id, file);
     // The gateway skips the second active API on the same domain + listen path; refuse it here instead.
-    if (definition.active) {
-      const api = compileApi(definition);
-      const route = `${api.domain}${api.listenPath}`;
-      const taken = fileByRoute.get(route);
+    if (compiled.active) {
+      const taken = fileByRoute.get(api.route);
       if (taken) {
-        errors.push(`${file}: proxy.listen_path: "${definition.proxy.listen_path}" on domain "${api.domain}" is already used by ${taken}`);
+        errors.push(`${file}: proxy.listen_path: "${api.listenPath}" on domain "${api.domain}" is already used by ${taken}`);
         continue;
       }
-      fileByRoute.set(route, file);
+      fileByRoute.set(api.route, file);
     }
-    apis.push({ file, id: definition.api_id, document: raw as JsonObject });
+    const warnings = compiled.warnings.map(describeWarning);
+    apis.push({ file, id: api.id, document: raw as JsonObject, warnings, notServed: api.notServed.length > 0 });
   }
   return apis;
 }

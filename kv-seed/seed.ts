@@ -14,6 +14,8 @@ export interface SeedOptions extends SettingFlags {
   dryRun: boolean;
   configPath: string;
   persistTo: string | undefined;
+  /** Refuse to write anything when an API definition sets a field the gateway does not honour. */
+  strict: boolean;
 }
 
 export interface Output {
@@ -90,6 +92,15 @@ export async function runSeed(options: SeedOptions, output: Output): Promise<Exi
     return 1;
   }
   output.info(summary(result.seed));
+  const unhonoured = result.seed.apis.filter((api) => api.warnings.length > 0);
+  for (const api of unhonoured) {
+    output.error(`${api.file}: ${count(api.warnings.length, "field")} not honoured${api.notServed ? "; the gateway will NOT serve this API" : ""}`);
+    for (const warning of api.warnings) output.error(`  ${warning}`);
+  }
+  if (options.strict && unhonoured.length > 0) {
+    output.error(`kv-seed: --strict: ${count(unhonoured.length, "API definition")} set fields the gateway does not honour; nothing was written`);
+    return 1;
+  }
   const entries = await planEntries(result.seed, settings);
   if (result.seed.keys.length > 0) output.info(describeHashing(settings));
   const mismatch = storageMismatch(options.target, vars);

@@ -1,37 +1,61 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { adminApi } from "./admin";
+import { RequestContext } from "./chain/context";
+import type { Bindings, Gateway, GatewayEnv } from "./chain/gateway";
+import { errorResponse } from "./chain/step";
 import { ConfigError } from "./config";
-import { messages, renderTykError, TykError } from "./errors";
 import { gatewayFor } from "./gateway";
 import { healthCheck } from "./health/hello";
-import { pipeline } from "./pipeline";
-import type { GatewayEnv } from "./types";
+import { isolateLogger, requestIdOf } from "./lib/logger";
+import { messages, renderTykError, TykError } from "./lib/tyk-error";
+import { waitUntilOf } from "./lib/wait-until";
+
+/**
+ * Finds the API for the request's host and path (Tyk's plain-text 404 when
+ * none) and runs its chain, the steps src/pipeline.ts lists that the API uses.
+ */
+async function serveApi(c: Context<GatewayEnv>): Promise<Response> {
+  const gateway = c.get("gateway");
+  const waitUntil = waitUntilOf(c);
+  const snapshot = await gateway.configCache.current(waitUntil);
+  const request = c.req.raw;
+  const url = new URL(request.url);
+  const match = snapshot.routes.match(request.headers.get("host") ?? url.host, url.pathname);
+  if (!match) return c.text("Not Found", 404);
+  const log = isolateLogger.with({ request_id: requestIdOf(request.headers), api_id: match.api.id });
+  const ctx = new RequestContext(request, url, gateway, match.api, match.listenPathLength, waitUntil, log);
+  try {
+    return await match.api.handle(ctx);
+  } catch (error) {
+    return errorResponse(ctx, error);
+  }
+}
 
 /**
  * The Worker's HTTP surface: the health check and Tyk's Gateway API first (as
- * Tyk serves them ahead of any listen path), then every other request goes
- * through the proxy pipeline.
+ * Tyk serves them ahead of any listen path), then every other request goes to
+ * the API it routes to.
  */
-export function createApp(): Hono<GatewayEnv> {
+export function createApp(resolveGateway: (bindings: Bindings) => Gateway = gatewayFor): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
   app.use(async (c, next) => {
-    c.set("gateway", gatewayFor(c.env));
+    c.set("gateway", resolveGateway(c.env));
     await next();
   });
   app.use(healthCheck);
   app.route("/tyk", adminApi);
-  app.all("*", ...pipeline);
+  app.all("*", serveApi);
 
   app.onError((error, c) => {
+    const log = isolateLogger.with({ request_id: requestIdOf(c.req.raw.headers) });
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      log.error(error.message);
       return c.json({ status: "error", message: error.message }, 500);
     }
-    const tykError = error instanceof TykError ? error : new TykError(500, messages.internal);
-    if (tykError !== error) console.error(JSON.stringify({ message: "unhandled error", error: String(error), stack: (error as Error).stack }));
+    log.error("unhandled error", { error, stack: error.stack });
     const hide = c.get("gateway")?.config.hideGeneratorHeader ?? false;
-    return renderTykError(tykError, c.req.raw, hide);
+    return renderTykError(new TykError(500, messages.internal), c.req.raw, hide);
   });
 
   return app;

@@ -3,16 +3,8 @@ import { analyticsEnvShape, analyticsSettings, requireAnalyticsQueue } from "./a
 import { limitsEnvShape, limitsSettings } from "./ratelimit/config";
 import { hashAlgorithms } from "./session/keys";
 import { keySettings, keySettingsEnvShape } from "./session/key-settings";
-import { formatIssues } from "./validation";
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0", ""])
-    .optional()
-    .transform((value) => (value === undefined || value === "" ? fallback : value === "true" || value === "1"));
-
-const seconds = (fallback: number) =>
-  z.coerce.number().nonnegative().optional().transform((value) => value ?? fallback);
+import { flag, seconds } from "./lib/env";
+import { formatIssues } from "./lib/validation";
 
 /**
  * Gateway settings, read from Worker vars and secrets. Names follow Tyk's
@@ -22,10 +14,17 @@ export const gatewayConfigSchema = z
   .object({
     TYK_GW_SECRET: z.string().optional(),
     TYK_GW_HASHKEYS: flag(true),
-    TYK_GW_HASHKEYFUNCTION: z.enum([...hashAlgorithms, ""]).optional().transform((value) => value || "sha256"),
+    TYK_GW_HASHKEYFUNCTION: z
+      .enum([...hashAlgorithms, ""])
+      .optional()
+      .transform((value) => value || "sha256"),
     TYK_GW_ENABLEHASHEDKEYSLISTING: flag(false),
     TYK_GW_ALLOWMASTERKEYS: flag(false),
-    TYK_GW_MINTOKENLENGTH: z.coerce.number().int().optional().transform((value) => Math.max(value ?? 3, 3)),
+    TYK_GW_MINTOKENLENGTH: z.coerce
+      .number()
+      .int()
+      .optional()
+      .transform((value) => Math.max(value ?? 3, 3)),
     TYK_GW_HEALTHCHECKENDPOINTNAME: z
       .string()
       .regex(/^[A-Za-z0-9._~-]+$/, "must be a single path segment")
@@ -33,11 +32,16 @@ export const gatewayConfigSchema = z
       .transform((value) => value ?? "hello"),
     TYK_GW_HIDEGENERATORHEADER: flag(false),
     TYK_GW_ENABLECUSTOMDOMAINS: flag(true),
-    TYK_GW_STORAGE_TYPE: z.enum(["kv", "upstash"]).optional().transform((value) => value ?? "kv"),
+    TYK_GW_STORAGE_TYPE: z
+      .enum(["kv", "upstash"])
+      .optional()
+      .transform((value) => value ?? "kv"),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
     PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
+    /** Trust X-Forwarded-For / X-Real-IP for the client address when CF-Connecting-IP is absent (src/lib/client-ip.ts). */
+    PORTCULLIS_TRUST_FORWARDED_FOR: flag(false),
     ...keySettingsEnvShape,
     ...analyticsEnvShape,
     ...limitsEnvShape,
@@ -69,6 +73,7 @@ export const gatewayConfigSchema = z
         : { type: "kv" as const },
     sessionCacheMs: env.TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT * 1000,
     configCheckMs: env.PORTCULLIS_CONFIG_CHECK_SECONDS * 1000,
+    trustForwardedFor: env.PORTCULLIS_TRUST_FORWARDED_FOR,
     ...keySettings(env),
     analytics: analyticsSettings(env),
     limits: limitsSettings(env),

@@ -1,37 +1,47 @@
-import { ConfigCache } from "./cache/config-cache";
-import { parseGatewayConfig, type GatewayConfig } from "./config";
-import type { RateLimiter } from "./ratelimit/durable-object";
+import { AnalyticsSender } from "./analytics/sender";
+import { defaultJwksOptions, JwksCache } from "./auth/jwks";
+import { PasswordCheckCache } from "./auth/password-cache";
+import type { Feature } from "./chain/feature";
+import type { Bindings, Gateway } from "./chain/gateway";
+import type { ServedApi } from "./chain/served-api";
+import { compileStoredApis } from "./compile";
+import { parseGatewayConfig } from "./config";
+import { LruCache } from "./lib/lru";
+import { pipeline } from "./pipeline";
 import { Limits } from "./ratelimit/service";
 import { KeyStore } from "./session/key-store";
-import { createStore, type Store } from "./store";
-
-/** Worker bindings and vars, as declared in wrangler.toml. */
-export interface Bindings {
-  GATEWAY_KV?: KVNamespace;
-  RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
-  [name: string]: unknown;
-}
-
-/** Everything the gateway keeps for the life of an isolate. */
-export interface Gateway {
-  config: GatewayConfig;
-  store: Store;
-  configCache: ConfigCache;
-  keys: KeyStore;
-  limits: Limits;
-}
+import { ConfigCache } from "./snapshot/config-cache";
+import { createStore } from "./store";
 
 const gateways = new WeakMap<object, Gateway>();
 
-function createGateway(bindings: Bindings): Gateway {
+/** Bounds of the per-isolate caches; each evicts its least recently used entries. */
+const cacheSizes = { jwtSessions: 10_000, sessionPatterns: 10_000, verificationKeys: 1_000 };
+
+/** The isolate's gateway; `features` is the pipeline (tests pass their own to replace the proxy). */
+export function createGateway(bindings: Bindings, features: readonly Feature[] = pipeline): Gateway {
   const config = parseGatewayConfig(bindings);
   const store = createStore(config.storage, bindings);
+  const queue = config.analytics.queue;
   return {
     config,
     store,
-    configCache: new ConfigCache(store, { checkIntervalMs: config.configCheckMs, customDomains: config.enableCustomDomains }),
+    configCache: new ConfigCache<ServedApi>(store, {
+      checkIntervalMs: config.configCheckMs,
+      customDomains: config.enableCustomDomains,
+      compileApis: (documents) => compileStoredApis(documents, config, features),
+    }),
     keys: new KeyStore(store, config),
     limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys),
+    jwks: new JwksCache({ ...defaultJwksOptions, refreshCooldownMs: config.jwksRefreshCooldownMs }),
+    analytics: queue ? new AnalyticsSender(queue) : undefined,
+    caches: {
+      passwordChecks: new PasswordCheckCache(),
+      mergedSessions: new WeakMap(),
+      jwtSessions: new LruCache(cacheSizes.jwtSessions),
+      sessionPatterns: new LruCache(cacheSizes.sessionPatterns),
+      verificationKeys: new LruCache(cacheSizes.verificationKeys),
+    },
   };
 }
 

@@ -54,7 +54,9 @@ const cleanups: (() => Promise<unknown>)[] = [];
 const results: Result[] = [];
 try {
   if (wanted.has("d1")) {
-    const mf = new Miniflare(convertV4MiniflareOptions({ modules: true, script: "export default {}", d1Databases: { DB: "bench" }, compatibilityDate: "2026-11-01" }));
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({ modules: true, script: "export default {}", d1Databases: { DB: "bench" }, compatibilityDate: "2026-11-01" }),
+    );
     cleanups.push(() => mf.dispose());
     results.push(...(await bench(new D1Sink(await mf.getD1Database("DB")))));
   }

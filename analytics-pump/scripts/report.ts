@@ -59,7 +59,20 @@ function wrangler(): string {
 
 const result = spawnSync(
   process.execPath,
-  [wrangler(), "d1", "execute", "ANALYTICS_DB", "--local", "--config", "analytics-pump/wrangler.toml", "--persist-to", values["persist-to"], "--json", "--command", query],
+  [
+    wrangler(),
+    "d1",
+    "execute",
+    "ANALYTICS_DB",
+    "--local",
+    "--config",
+    "analytics-pump/wrangler.toml",
+    "--persist-to",
+    values["persist-to"],
+    "--json",
+    "--command",
+    query,
+  ],
   { cwd: root, encoding: "utf8" },
 );
 const output = `${result.stdout}${result.stderr}`;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatIssues } from "../../src/validation";
+import { formatIssues } from "../../src/lib/validation";
 
 export const sinkNames = ["d1", "postgres", "clickhouse"] as const;
 export type SinkName = (typeof sinkNames)[number];
@@ -10,7 +10,14 @@ const binding = <T>(method: string, what: string) =>
 const sinkList = z
   .string()
   .default("d1")
-  .transform((value) => [...new Set(value.split(",").map((name) => name.trim()).filter(Boolean))])
+  .transform((value) => [
+    ...new Set(
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(z.array(z.enum(sinkNames, { error: `must list sinks out of ${sinkNames.join(", ")}` })).min(1, "must name at least one sink"));
 
 /** The pump's Worker vars, secrets and bindings. */
@@ -19,9 +26,15 @@ export const pumpConfigSchema = z
     ANALYTICS_SINKS: sinkList,
     ANALYTICS_DB: binding<D1Database>("batch", "D1"),
     HYPERDRIVE: binding<Hyperdrive>("connectionString", "Hyperdrive"),
-    POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    POSTGRES_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
     CLICKHOUSE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-    CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier").default("default"),
+    CLICKHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")
+      .default("default"),
     CLICKHOUSE_USER: z.string().default("default"),
     CLICKHOUSE_PASSWORD: z.string().default(""),
     DEAD_LETTER_QUEUE: binding<Queue>("sendBatch", "Queue producer"),
@@ -33,7 +46,12 @@ export const pumpConfigSchema = z
       if (env.ANALYTICS_SINKS.includes(sink) && !ok) ctx.addIssue({ code: "custom", path: [path], message });
     };
     need("d1", env.ANALYTICS_DB !== undefined, "ANALYTICS_DB", "the d1 sink needs the ANALYTICS_DB binding");
-    need("postgres", env.HYPERDRIVE !== undefined || env.POSTGRES_URL !== undefined, "POSTGRES_URL", "the postgres sink needs the HYPERDRIVE binding or POSTGRES_URL");
+    need(
+      "postgres",
+      env.HYPERDRIVE !== undefined || env.POSTGRES_URL !== undefined,
+      "POSTGRES_URL",
+      "the postgres sink needs the HYPERDRIVE binding or POSTGRES_URL",
+    );
     need("clickhouse", env.CLICKHOUSE_URL !== undefined, "CLICKHOUSE_URL", "the clickhouse sink needs CLICKHOUSE_URL");
   });
 

@@ -1,5 +1,6 @@
-import { analyticsRecordSchema, type AnalyticsRecord } from "../../src/analytics/schema";
-import { formatIssues } from "../../src/validation";
+import { analyticsRecordSchema, type AnalyticsRecord } from "../../src/contract/analytics-record";
+import { isolateLogger, type Logger } from "../../src/lib/logger";
+import { formatIssues } from "../../src/lib/validation";
 import { pumpConfig, retryDelaySeconds, type PumpConfig } from "./config";
 import { sinksFor } from "./sinks";
 
@@ -8,17 +9,13 @@ interface Valid {
   record: AnalyticsRecord;
 }
 
-function log(level: "warn" | "error", message: string, fields: Record<string, unknown>): void {
-  console[level](JSON.stringify({ message, ...fields }));
-}
-
 /**
  * An invalid record can never be written, so retrying it only delays its
  * batch: it goes to the dead-letter queue at once, unchanged, and alone. If
  * that send fails it is retried, and Queues dead-letters it after
  * max_retries anyway.
  */
-async function deadLetter(poison: Message<unknown>[], config: PumpConfig): Promise<void> {
+async function deadLetter(poison: Message<unknown>[], config: PumpConfig, log: Logger): Promise<void> {
   if (poison.length === 0) return;
   const queue = config.DEAD_LETTER_QUEUE;
   try {
@@ -26,12 +23,12 @@ async function deadLetter(poison: Message<unknown>[], config: PumpConfig): Promi
     await queue.sendBatch(poison.map((message) => ({ body: message.body })));
     for (const message of poison) message.ack();
   } catch (error) {
-    log("error", "could not dead-letter invalid analytics records; retrying them", { count: poison.length, error: String(error) });
+    log.error("could not dead-letter invalid analytics records; retrying them", { count: poison.length, error });
     for (const message of poison) message.retry();
   }
 }
 
-function split(messages: readonly Message<unknown>[]): { valid: Valid[]; poison: Message<unknown>[] } {
+function split(messages: readonly Message<unknown>[], log: Logger): { valid: Valid[]; poison: Message<unknown>[] } {
   const valid: Valid[] = [];
   const poison: Message<unknown>[] = [];
   for (const message of messages) {
@@ -40,7 +37,7 @@ function split(messages: readonly Message<unknown>[]): { valid: Valid[]; poison:
       valid.push({ message, record: parsed.data });
     } else {
       poison.push(message);
-      log("warn", "invalid analytics record sent to the dead-letter queue", { message_id: message.id, error: formatIssues(parsed.error) });
+      log.warn("invalid analytics record sent to the dead-letter queue", { message_id: message.id, error: formatIssues(parsed.error) });
     }
   }
   return { valid, poison };
@@ -59,16 +56,18 @@ function uniqueRecords(valid: Valid[]): AnalyticsRecord[] {
  * skip the records on the next delivery.
  */
 export async function consumeBatch(batch: MessageBatch<unknown>, env: object): Promise<void> {
+  // A batch is the pump's unit of work: its lines share one id, as a request's lines do in the gateway.
+  const log = isolateLogger.with({ request_id: crypto.randomUUID(), queue: batch.queue });
   let config: PumpConfig;
   try {
     config = pumpConfig(env);
   } catch (error) {
-    log("error", String(error instanceof Error ? error.message : error), { queue: batch.queue });
+    log.error(String(error instanceof Error ? error.message : error));
     batch.retryAll();
     return;
   }
-  const { valid, poison } = split(batch.messages);
-  await deadLetter(poison, config);
+  const { valid, poison } = split(batch.messages, log);
+  await deadLetter(poison, config, log);
   if (valid.length === 0) return;
 
   const records = uniqueRecords(valid);
@@ -79,6 +78,6 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: object): P
     for (const { message } of valid) message.ack();
     return;
   }
-  log("error", "analytics sink write failed; the batch will be retried", { records: records.length, failed });
+  log.error("analytics sink write failed; the batch will be retried", { records: records.length, failed });
   for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(config, message.attempts) });
 }

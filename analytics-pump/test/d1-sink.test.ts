@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AnalyticsRecord } from "../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../src/contract/analytics-record";
 import { sampleRecord } from "../../test/analytics/support/sample-record";
 import { aggregateTotals, deadLettered, deliver, deliveriesOf, expectedTotals, sleep, storedInD1 } from "./support/pump";
 

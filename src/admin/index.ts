@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import type { GatewayEnv } from "../types";
+import { isolateLogger, requestIdOf } from "../lib/logger";
+import type { GatewayEnv } from "../chain/gateway";
 import { requireAdminSecret } from "./admin-auth";
 import { apiRoutes } from "./apis";
 import { keyRoutes } from "./keys";
@@ -21,6 +22,6 @@ adminApi.route("/", policyRoutes);
 adminApi.all("*", (c) => apiError(c, 404, "Not found"));
 
 adminApi.onError((error, c) => {
-  console.error(JSON.stringify({ message: "Gateway API request failed", path: c.req.path, error: String(error) }));
+  isolateLogger.with({ request_id: requestIdOf(c.req.raw.headers) }).error("Gateway API request failed", { path: c.req.path, error });
   return apiError(c, 500, "The Gateway API could not complete the request; see the gateway logs");
 });

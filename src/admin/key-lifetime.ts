@@ -34,7 +34,12 @@ function lifetimeFor(session: Session, api: ApiLifetime, nowSeconds: number): nu
  * no access rights never gets it; here the forced global lifetime applies to
  * every key.
  */
-export function storeTtlSeconds(session: Session, apis: ApiLifetime[], settings: Pick<KeySettings, "globalSessionLifetime" | "forceGlobalSessionLifetime">, nowSeconds = Math.floor(Date.now() / 1000)): number | undefined {
+export function storeTtlSeconds(
+  session: Session,
+  apis: ApiLifetime[],
+  settings: Pick<KeySettings, "globalSessionLifetime" | "forceGlobalSessionLifetime">,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): number | undefined {
   if (settings.forceGlobalSessionLifetime) return settings.globalSessionLifetime > 0 ? settings.globalSessionLifetime : undefined;
   const candidates = apis.length > 0 ? apis : [{ sessionLifetime: 0, respectsKeyExpiration: false }];
   let longest = 0;

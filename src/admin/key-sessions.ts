@@ -1,6 +1,6 @@
 import { policyIdsOf } from "../session/policies";
 import { sessionSchema, type Policy, type Session } from "../session/schema";
-import { formatIssues } from "../validation";
+import { formatIssues } from "../lib/validation";
 
 /*
  * How the Gateway API prepares a session before storing it, following Tyk's

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import { apiDefinitionSchema } from "../apidef/schema";
+import { coreDefinitionSchema } from "../apidef/schema";
 import { hashPassword } from "../auth/password-hash";
-import { waitUntilOf } from "../middleware/wait-until";
+import { waitUntilOf } from "../lib/wait-until";
 import type { Session } from "../session/schema";
-import type { GatewayEnv } from "../types";
+import type { GatewayEnv } from "../chain/gateway";
 import { storeTtlSeconds, type ApiLifetime } from "./key-lifetime";
 import { applyKeyExpiresIn } from "./key-sessions";
 
@@ -36,7 +36,7 @@ export async function startTrialPeriod(c: AdminContext, session: Session, now: D
 async function lifetimesOf(c: AdminContext, session: Session): Promise<ApiLifetime[]> {
   const documents = await Promise.all(Object.keys(session.access_rights).map((apiId) => c.get("gateway").store.get("apis", apiId)));
   return documents.flatMap((document) => {
-    const parsed = apiDefinitionSchema.safeParse(document);
+    const parsed = coreDefinitionSchema.safeParse(document);
     if (!parsed.success) return [];
     return [{ sessionLifetime: parsed.data.session_lifetime, respectsKeyExpiration: parsed.data.session_lifetime_respects_key_expiration }];
   });

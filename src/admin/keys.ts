@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { dropKeyCounters, resetKeyQuotas, withLiveQuota } from "../ratelimit/admin";
 import { decodeToken, generateKeyId, generateToken } from "../session/keys";
 import type { Session } from "../session/schema";
-import type { GatewayEnv } from "../types";
+import type { GatewayEnv } from "../chain/gateway";
 import { applyEdit, grantsEverything, masterKeyRefused, parseSessionBody, resetQuota, stampCreated, withoutSecrets } from "./key-sessions";
 import { hashNewPassword, startTrialPeriod, writeKey } from "./key-writes";
 import { apiError, methodNotSupported, modified, readJsonBody } from "./responses";

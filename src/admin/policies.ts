@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { policySchema } from "../session/schema";
-import type { GatewayEnv } from "../types";
-import { formatIssues } from "../validation";
+import type { GatewayEnv } from "../chain/gateway";
+import { formatIssues } from "../lib/validation";
 import { apiError, idError, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
 
 /*

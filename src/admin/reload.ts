@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import type { GatewayEnv } from "../types";
+import type { GatewayEnv } from "../chain/gateway";
 
 /**
  * Bumps the stored config version: this isolate reloads on its next request,

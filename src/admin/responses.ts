@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { GatewayEnv } from "../types";
+import type { GatewayEnv } from "../chain/gateway";
 
 /*
  * Tyk's two Gateway API response shapes (gateway/api.go): a status message
@@ -15,9 +15,9 @@ export function apiError(c: AdminContext, status: ContentfulStatusCode, message:
   return c.json({ status: "error", message }, status);
 }
 
-/** `key_hash` is left out when there is none, as Tyk omits it. */
-export function modified(c: AdminContext, key: string, action: ModifyAction, keyHash?: string): Response {
-  return c.json({ key, status: "ok", action, ...(keyHash === undefined ? {} : { key_hash: keyHash }) }, 200);
+/** `key_hash` is left out when there is none, as Tyk omits it; `extra` adds Portcullis' own fields (API warnings). */
+export function modified(c: AdminContext, key: string, action: ModifyAction, keyHash?: string, extra: Record<string, unknown> = {}): Response {
+  return c.json({ key, status: "ok", action, ...(keyHash === undefined ? {} : { key_hash: keyHash }), ...extra }, 200);
 }
 
 export function methodNotSupported(c: AdminContext): Response {

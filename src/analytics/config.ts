@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { flag as flagWithDefault, optionalFlag } from "../lib/env";
 
 /*
  * Analytics settings, named after Tyk's `enable_analytics` and
@@ -6,12 +7,7 @@ import { z } from "zod";
  * the queue transport and the detailed-recording cap.
  */
 
-const optionalFlag = z
-  .enum(["true", "false", "1", "0", ""])
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? undefined : value === "true" || value === "1"));
-
-const flag = optionalFlag.transform((value) => value ?? false);
+const flag = flagWithDefault(false);
 
 function parseJson(text: string): unknown {
   try {
@@ -28,7 +24,11 @@ const list = z
   .transform((value, ctx) => {
     const text = value?.trim() ?? "";
     if (text === "") return [];
-    if (!text.startsWith("[")) return text.split(",").map((item) => item.trim()).filter(Boolean);
+    if (!text.startsWith("["))
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean);
     const parsed = z.array(z.string()).safeParse(parseJson(text));
     if (parsed.success) return parsed.data;
     ctx.addIssue({ code: "custom", message: "must be a comma-separated list or a JSON array of strings" });

@@ -1,10 +1,16 @@
-import type { CompiledApi, CompiledVersion } from "../apidef/compile";
+import type { CoreApi, CoreVersion } from "../apidef/compile";
+import { nonVersioned, type AnalyticsRecord } from "../contract/analytics-record";
 import type { Session } from "../session/schema";
-import type { ApiAnalyticsOptions } from "./api-options";
-import { clientIp, geoOf } from "./client";
 import type { NormaliseUrls } from "./config";
+import { geoOf } from "./geo";
 import { normalisePath } from "./normalise";
-import { nonVersioned, type AnalyticsRecord } from "./schema";
+
+/** An API's own analytics settings (`tag_headers`, `expire_analytics_after`). */
+export interface RecordOptions {
+  /** Lower-case header names whose values become `<name>-<value>` tags. */
+  tagHeaders: string[];
+  expireAfterSeconds: number;
+}
 
 /** What the recorder knows about a finished request. */
 export interface RequestFacts {
@@ -12,8 +18,9 @@ export interface RequestFacts {
   startedAt: Date;
   request: Request;
   url: URL;
-  api: CompiledApi;
-  version: CompiledVersion | undefined;
+  api: CoreApi;
+  version: CoreVersion | undefined;
+  clientIp: string;
   /** The path below the listen path after versioning and rewrites. */
   apiPath: string;
   listenPrefix: string;
@@ -43,18 +50,18 @@ function upstreamHost(facts: RequestFacts): string {
   return facts.rewrittenUrl?.host ?? facts.version?.overrideTarget?.host ?? facts.api.targets[0]?.host ?? facts.url.host;
 }
 
-function apiVersion(api: CompiledApi, version: CompiledVersion | undefined): string {
+function apiVersion(api: CoreApi, version: CoreVersion | undefined): string {
   return api.versioning.enabled && version?.name ? version.name : nonVersioned;
 }
 
 /** Tyk's tag order: `tag_headers`, session tags, API tags, then the key, org and API tags. */
-function tagsOf(facts: RequestFacts, options: ApiAnalyticsOptions): string[] {
+function tagsOf(facts: RequestFacts, options: RecordOptions): string[] {
   const tags: string[] = [];
   for (const name of options.tagHeaders) {
     const value = facts.request.headers.get(name);
     if (value !== null) tags.push(`${name}-${value}`);
   }
-  tags.push(...(facts.session?.tags ?? []), ...facts.api.definition.tags);
+  tags.push(...(facts.session?.tags ?? []), ...facts.api.tags);
   if (facts.sessionId) tags.push(`key-${facts.sessionId}`);
   if (facts.api.orgId) tags.push(`org-${facts.api.orgId}`);
   tags.push(`api-${facts.api.id}`);
@@ -67,7 +74,7 @@ function latencyOf(facts: RequestFacts): AnalyticsRecord["latency"] {
   return { total: facts.totalMs, upstream, gateway: facts.totalMs - upstream };
 }
 
-export function buildRecord(facts: RequestFacts, options: ApiAnalyticsOptions, normalise: NormaliseUrls | null): AnalyticsRecord {
+export function buildRecord(facts: RequestFacts, options: RecordOptions, normalise: NormaliseUrls | null): AnalyticsRecord {
   const { api, request, startedAt } = facts;
   const rawPath = api.stripListenPath ? facts.apiPath : facts.listenPrefix + facts.apiPath;
   let path = facts.trackedPath ?? rawPath;
@@ -97,7 +104,7 @@ export function buildRecord(facts: RequestFacts, options: ApiAnalyticsOptions, n
     request_time: facts.totalMs,
     raw_request: facts.rawRequest,
     raw_response: facts.rawResponse,
-    ip_address: clientIp(request.headers),
+    ip_address: facts.clientIp,
     geo: geoOf(request.cf),
     network: {
       open_connections: 0,
@@ -111,6 +118,6 @@ export function buildRecord(facts: RequestFacts, options: ApiAnalyticsOptions, n
     track_path: facts.trackedPath !== undefined,
     expireAt: new Date(startedAt.getTime() + expireAfterMs).toISOString(),
     original_path: facts.url.pathname,
-    listen_path: api.definition.proxy.listen_path,
+    listen_path: api.listenPath,
   };
 }

@@ -1,13 +1,11 @@
-import type { AnalyticsRecord } from "./schema";
+import type { AnalyticsRecord } from "../contract/analytics-record";
+import { isolateLogger } from "../lib/logger";
 
 /** Cloudflare Queues limits for one `sendBatch` call. */
 const maxMessagesPerBatch = 100;
 const maxBytesPerBatch = 256 * 1024;
 
 const encoder = new TextEncoder();
-
-/** Per-isolate totals, so every "records dropped" log line says how many were lost so far. */
-export const analyticsCounters = { sent: 0, dropped: 0 };
 
 interface Pending {
   record: AnalyticsRecord;
@@ -43,6 +41,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class AnalyticsSender {
   private pending: Pending[] = [];
+  /** Isolate totals, so every "records dropped" log line says how many were lost so far. */
+  readonly counters = { sent: 0, dropped: 0 };
 
   constructor(private readonly queue: Queue) {}
 
@@ -56,30 +56,11 @@ export class AnalyticsSender {
     for (const batch of batches(this.pending.splice(0))) {
       try {
         await this.queue.sendBatch(batch.map(({ record }) => ({ body: record, contentType: "json" as const })));
-        analyticsCounters.sent += batch.length;
+        this.counters.sent += batch.length;
       } catch (error) {
-        analyticsCounters.dropped += batch.length;
-        console.error(
-          JSON.stringify({
-            message: "analytics records dropped: the queue send failed",
-            records: batch.length,
-            dropped_total: analyticsCounters.dropped,
-            error: String(error),
-          }),
-        );
+        this.counters.dropped += batch.length;
+        isolateLogger.error("analytics records dropped: the queue send failed", { records: batch.length, dropped_total: this.counters.dropped, error });
       }
     }
   }
-}
-
-const senders = new WeakMap<Queue, AnalyticsSender>();
-
-/** One sender per queue binding and isolate, so concurrent requests share batches. */
-export function senderFor(queue: Queue): AnalyticsSender {
-  let sender = senders.get(queue);
-  if (!sender) {
-    sender = new AnalyticsSender(queue);
-    senders.set(queue, sender);
-  }
-  return sender;
 }

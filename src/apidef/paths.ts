@@ -42,10 +42,7 @@ export function compileListenPath(listenPath: string): (path: string) => number 
   if (!hasParam.test(trimmed)) {
     return (path) => (path === trimmed || path.startsWith(`${trimmed}/`) ? trimmed.length : -1);
   }
-  const source = trimmed
-    .split(paramPattern)
-    .map(escapeRegExp)
-    .join(segment);
+  const source = trimmed.split(paramPattern).map(escapeRegExp).join(segment);
   const regex = new RegExp(`^${source}(?=/|$)`);
   return (path) => regex.exec(path)?.[0].length ?? -1;
 }

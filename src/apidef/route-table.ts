@@ -1,26 +1,26 @@
-import type { CompiledApi } from "./compile";
+import type { CoreApi } from "./compile";
 
-export interface RouteMatch {
-  api: CompiledApi;
+export interface RouteMatch<Api> {
+  api: Api;
   /** Length of the request path the listen path consumed. */
   listenPathLength: number;
 }
+
+export type Routable = Pick<CoreApi, "domain" | "listenPathWeight" | "matchListenPath">;
 
 /**
  * APIs ordered as Tyk orders its router: APIs bound to a domain first, then
  * the longest listen path first. Built once per config version.
  */
-export class RouteTable {
-  private readonly apis: CompiledApi[];
+export class RouteTable<Api extends Routable> {
+  private readonly apis: Api[];
 
   constructor(
-    apis: CompiledApi[],
+    apis: Api[],
     private readonly customDomains: boolean,
   ) {
     this.apis = [...apis].sort(
-      (a, b) =>
-        Number(customDomains && b.domain !== "") - Number(customDomains && a.domain !== "") ||
-        b.listenPathWeight - a.listenPathWeight,
+      (a, b) => Number(customDomains && b.domain !== "") - Number(customDomains && a.domain !== "") || b.listenPathWeight - a.listenPathWeight,
     );
   }
 
@@ -28,7 +28,11 @@ export class RouteTable {
     return this.apis.length;
   }
 
-  match(host: string, path: string): RouteMatch | null {
+  all(): readonly Api[] {
+    return this.apis;
+  }
+
+  match(host: string, path: string): RouteMatch<Api> | null {
     const hostname = host.toLowerCase();
     const hostnameWithoutPort = hostname.replace(/:\d+$/, "");
     for (const api of this.apis) {

@@ -1,16 +1,26 @@
 import { z } from "zod";
-import { limitModes } from "../ratelimit/config";
 import { pathPatternError } from "./paths";
 
 /*
- * Tyk's classic API definition. Every object is loose: fields Portcullis does
- * not use yet are kept, so a definition round-trips through the Gateway API
- * unchanged. Defaults follow Tyk's zero values.
+ * The core of Tyk's classic API definition: identity, routing, upstream and
+ * versions, which every API has. Each feature owns the zod fragment of the
+ * fields it reads (src/features/*); a definition is valid when the core and
+ * every fragment parse. Objects are loose, so fields nothing reads are kept and
+ * a definition round-trips through the Gateway API unchanged. Defaults follow
+ * Tyk's zero values.
  */
 
-const headerMap = z.record(z.string(), z.string());
+export const headerMap = z.record(z.string(), z.string());
 
-function regexError(source: string): string | null {
+/** Tyk lists are `null` as often as `[]` in exported definitions. */
+export const list = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []);
+
+export function regexError(source: string): string | null {
   try {
     new RegExp(source);
     return null;
@@ -19,92 +29,24 @@ function regexError(source: string): string | null {
   }
 }
 
+/** A regular expression that must compile. */
+export const regexSource = z.string().superRefine((source, ctx) => {
+  const error = regexError(source);
+  if (error) ctx.addIssue({ code: "custom", message: error });
+});
+
 /** An endpoint path: a Tyk path pattern that must compile. */
-const pathPattern = z.string().superRefine((path, ctx) => {
+export const pathPattern = z.string().superRefine((path, ctx) => {
   const error = pathPatternError(path);
   if (error) ctx.addIssue({ code: "custom", message: error });
 });
 
-export const methodActionSchema = z.looseObject({
-  action: z.enum(["no_action", "reply"]).default("no_action"),
-  code: z.number().int().min(100).max(599).default(200),
-  data: z.string().default(""),
-  headers: headerMap.default({}),
-});
-
-/** An entry of `white_list`, `black_list` or `ignored`. */
-export const endpointMetaSchema = z.looseObject({
-  path: pathPattern,
-  method: z.string().optional(),
-  disabled: z.boolean().default(false),
-  ignore_case: z.boolean().default(false),
-  method_actions: z.record(z.string(), methodActionSchema).default({}),
-});
-
-export const urlRewriteSchema = z.looseObject({
-  path: pathPattern,
-  method: z.string().default(""),
-  disabled: z.boolean().default(false),
-  match_pattern: z.string().superRefine((source, ctx) => {
-    const error = regexError(source);
-    if (error) ctx.addIssue({ code: "custom", message: error });
-  }),
-  rewrite_to: z.string(),
-});
-
-/** An `extended_paths.rate_limit` entry: a limit for one endpoint across all callers of the API. */
-export const rateLimitMetaSchema = z.looseObject({
-  path: pathPattern,
-  method: z.string().default(""),
-  rate: z.number().default(0),
-  per: z.number().default(0),
-  disabled: z.boolean().default(false),
-});
-
-export const extendedPathsSchema = z.looseObject({
-  ignored: z.array(endpointMetaSchema).default([]),
-  white_list: z.array(endpointMetaSchema).default([]),
-  black_list: z.array(endpointMetaSchema).default([]),
-  url_rewrites: z.array(urlRewriteSchema).default([]),
-  rate_limit: z.array(rateLimitMetaSchema).nullable().default([]).transform((value) => value ?? []),
-});
-
-export const versionInfoSchema = z.looseObject({
+const versionSchema = z.looseObject({
   name: z.string().default(""),
   expires: z.string().default(""),
   use_extended_paths: z.boolean().default(true),
-  extended_paths: extendedPathsSchema.default(() => extendedPathsSchema.parse({})),
-  global_headers: headerMap.default({}),
-  global_headers_remove: z.array(z.string()).default([]),
-  global_headers_disabled: z.boolean().default(false),
   override_target: z.string().default(""),
 });
-
-export const authConfigSchema = z.looseObject({
-  auth_header_name: z.string().default("Authorization"),
-  use_param: z.boolean().default(false),
-  param_name: z.string().default(""),
-  use_cookie: z.boolean().default(false),
-  cookie_name: z.string().default(""),
-  disable_header: z.boolean().default(false),
-});
-
-/** `basic_auth`: credentials may also come from the body, matched by two regexes with one group each. */
-export const basicAuthSettingsSchema = z
-  .looseObject({
-    disable_caching: z.boolean().default(false),
-    cache_ttl: z.number().int().nonnegative().default(0),
-    extract_from_body: z.boolean().default(false),
-    body_user_regexp: z.string().default(""),
-    body_password_regexp: z.string().default(""),
-  })
-  .superRefine((settings, ctx) => {
-    if (!settings.extract_from_body) return;
-    for (const field of ["body_user_regexp", "body_password_regexp"] as const) {
-      const error = settings[field] === "" ? "required when extract_from_body is true" : regexError(settings[field]);
-      if (error) ctx.addIssue({ code: "custom", path: [field], message: error });
-    }
-  });
 
 export const proxySchema = z
   .looseObject({
@@ -122,84 +64,114 @@ export const proxySchema = z
     }
   });
 
-export const apiDefinitionSchema = z.looseObject({
-    api_id: z.string().min(1, "must not be empty").regex(/^[^/?#\s]+$/, "must not contain '/', '?', '#' or spaces"),
-    name: z.string().default(""),
-    org_id: z.string().default(""),
-    slug: z.string().default(""),
-    active: z.boolean().default(true),
-    domain: z.string().default(""),
-    expiration: z.string().default(""),
-    use_keyless: z.boolean().default(false),
-    use_standard_auth: z.boolean().default(false),
-    auth: authConfigSchema.default(() => authConfigSchema.parse({})),
-    /** Newer per-method auth settings; `auth_configs.authToken` wins over `auth`. */
-    auth_configs: z.record(z.string(), authConfigSchema).default({}),
-    proxy: proxySchema,
-    use_basic_auth: z.boolean().default(false),
-    basic_auth: basicAuthSettingsSchema.default(() => basicAuthSettingsSchema.parse({})),
-    enable_signature_checking: z.boolean().default(false),
-    hmac_allowed_algorithms: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
-    /** Milliseconds; 0 or less turns the check off. */
-    hmac_allowed_clock_skew: z.number().default(0),
-    enable_jwt: z.boolean().default(false),
-    jwt_signing_method: z.enum(["hmac", "rsa", "ecdsa", ""]).default(""),
-    /** Base64 of the HMAC secret or PEM public key, or a JWKS URL (plain or base64). */
-    jwt_source: z.string().default(""),
-    jwt_identity_base_field: z.string().default(""),
-    jwt_policy_field_name: z.string().default(""),
-    jwt_client_base_field: z.string().default(""),
-    jwt_default_policies: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
-    jwt_skip_kid: z.boolean().default(false),
-    jwt_issued_at_validation_skew: z.number().nonnegative().default(0),
-    jwt_not_before_validation_skew: z.number().nonnegative().default(0),
-    jwt_expires_at_validation_skew: z.number().nonnegative().default(0),
-    base_identity_provided_by: z.string().default(""),
-    /** Seconds a key written for this API lives in the store; 0 = no limit. */
-    session_lifetime: z.number().int().default(0),
-    session_lifetime_respects_key_expiration: z.boolean().default(false),
-    definition: z
-      .looseObject({
-        // Tyk writes "" for the default location.
-        location: z
-          .enum(["header", "url-param", "url", ""])
-          .default("header")
-          .transform((location) => location || "header"),
-        key: z.string().default(""),
-        strip_path: z.boolean().default(false),
-        strip_versioning_data: z.boolean().default(false),
-      })
-      .default({ location: "header", key: "", strip_path: false, strip_versioning_data: false }),
-    // An API without `version_data` is unversioned; one that has it is versioned unless it says
-    // `not_versioned: true`, as in Tyk.
-    version_data: z
-      .looseObject({
-        not_versioned: z.boolean().default(false),
-        default_version: z.string().default(""),
-        versions: z.record(z.string(), versionInfoSchema).default({}),
-      })
-      .refine((data) => data.not_versioned || Object.keys(data.versions).length > 0, {
-        path: ["versions"],
-        message: "a versioned API needs at least one version",
-      })
-      .default({ not_versioned: true, default_version: "", versions: {} }),
-    tags: z.array(z.string()).default([]),
-    CORS: z.looseObject({}).optional(),
-    /** A limit across all callers of the API (`API Rate Limit Exceeded`). */
-    global_rate_limit: z
-      .looseObject({ rate: z.number().default(0), per: z.number().default(0), disabled: z.boolean().default(false) })
-      .default({ rate: 0, per: 0, disabled: false }),
-    disable_rate_limit: z.boolean().default(false),
-    disable_quota: z.boolean().default(false),
-    /** Portcullis only: how this API's limits are counted; unset uses PORTCULLIS_RATELIMIT_MODE. */
-    rate_limit_mode: z.enum(limitModes).optional(),
-  });
+export const coreDefinitionSchema = z.looseObject({
+  api_id: z
+    .string()
+    .min(1, "must not be empty")
+    .regex(/^[^/?#\s]+$/, "must not contain '/', '?', '#' or spaces"),
+  name: z.string().default(""),
+  org_id: z.string().default(""),
+  active: z.boolean().default(true),
+  domain: z.string().default(""),
+  domain_disabled: z.boolean().default(false),
+  expiration: z.string().default(""),
+  use_keyless: z.boolean().default(false),
+  proxy: proxySchema,
+  tags: list(z.string()),
+  /** Seconds a key written for this API lives in the store; 0 = no limit (read by the Gateway API). */
+  session_lifetime: z.number().int().default(0),
+  session_lifetime_respects_key_expiration: z.boolean().default(false),
+  definition: z
+    .looseObject({
+      // Tyk writes "" for the default location.
+      location: z
+        .enum(["header", "url-param", "url", ""])
+        .default("header")
+        .transform((location) => location || "header"),
+      key: z.string().default(""),
+      strip_path: z.boolean().default(false),
+      strip_versioning_data: z.boolean().default(false),
+    })
+    .default({ location: "header", key: "", strip_path: false, strip_versioning_data: false }),
+  // An API without `version_data` is unversioned; one that has it is versioned unless it says
+  // `not_versioned: true`, as in Tyk.
+  version_data: z
+    .looseObject({
+      not_versioned: z.boolean().default(false),
+      default_version: z.string().default(""),
+      versions: z.record(z.string(), versionSchema).default({}),
+    })
+    .refine((data) => data.not_versioned || Object.keys(data.versions).length > 0, {
+      path: ["versions"],
+      message: "a versioned API needs at least one version",
+    })
+    .default({ not_versioned: true, default_version: "", versions: {} }),
+});
 
-export type ApiDefinition = z.output<typeof apiDefinitionSchema>;
-export type VersionInfo = z.output<typeof versionInfoSchema>;
-export type EndpointMeta = z.output<typeof endpointMetaSchema>;
-export type MethodAction = z.output<typeof methodActionSchema>;
-export type UrlRewrite = z.output<typeof urlRewriteSchema>;
-export type RateLimitMeta = z.output<typeof rateLimitMetaSchema>;
-export type AuthConfig = z.output<typeof authConfigSchema>;
-export type BasicAuthSettings = z.output<typeof basicAuthSettingsSchema>;
+export type CoreDefinition = z.output<typeof coreDefinitionSchema>;
+
+/** The core fields, for the honoured-fields manifest. */
+export const coreHonours = [
+  "api_id",
+  "name",
+  "org_id",
+  "active",
+  "domain",
+  "domain_disabled",
+  "expiration",
+  "use_keyless",
+  "tags",
+  "session_lifetime",
+  "session_lifetime_respects_key_expiration",
+  "proxy.listen_path",
+  "proxy.target_url",
+  "proxy.strip_listen_path",
+  "proxy.preserve_host_header",
+  "proxy.enable_load_balancing",
+  "proxy.target_list",
+  "definition.location",
+  "definition.key",
+  "definition.strip_path",
+  "definition.strip_versioning_data",
+  "version_data.not_versioned",
+  "version_data.default_version",
+  "version_data.versions.*.name",
+  "version_data.versions.*.expires",
+  "version_data.versions.*.use_extended_paths",
+  "version_data.versions.*.override_target",
+] as const;
+
+/**
+ * The fragment of a feature whose fields sit in each version's
+ * `extended_paths` (`shape`) and, optionally, on the version itself.
+ */
+export function perVersionFragment<Paths extends z.ZodRawShape, Version extends z.ZodRawShape = Record<never, never>>(paths: Paths, version?: Version) {
+  const extendedPaths = z.looseObject(paths);
+  const versionFragment = z.looseObject({
+    use_extended_paths: z.boolean().default(true),
+    // Every field of a fragment has a default, so an absent `extended_paths` parses as an empty one.
+    extended_paths: extendedPaths.prefault({} as z.input<typeof extendedPaths>),
+    ...(version ?? ({} as Version)),
+  });
+  return z.looseObject({
+    version_data: z.looseObject({ versions: z.record(z.string(), versionFragment).default({}) }).prefault({}),
+  });
+}
+
+/**
+ * Compiles a per-version fragment into a map by version name, keeping the
+ * versions for which `compile` returns something. A feature whose fields sit
+ * in `extended_paths` checks `use_extended_paths` itself, as Tyk ignores them
+ * when it is false.
+ */
+export function compileVersions<V, T>(
+  fragment: { version_data: { versions: Record<string, V> } },
+  compile: (version: V, name: string) => T | undefined,
+): Map<string, T> {
+  const compiled = new Map<string, T>();
+  for (const [name, version] of Object.entries(fragment.version_data.versions)) {
+    const result = compile(version, name);
+    if (result !== undefined) compiled.set(name, result);
+  }
+  return compiled;
+}

@@ -1,5 +1,18 @@
-import type { CompiledApi } from "../apidef/compile";
-import { authConfigSchema, type AuthConfig } from "../apidef/schema";
+import { z } from "zod";
+
+/** Where a method reads its credential: Tyk's `auth` block and each `auth_configs.<type>`. */
+export const authConfigSchema = z.looseObject({
+  auth_header_name: z.string().default("Authorization"),
+  use_param: z.boolean().default(false),
+  param_name: z.string().default(""),
+  use_cookie: z.boolean().default(false),
+  cookie_name: z.string().default(""),
+  disable_header: z.boolean().default(false),
+});
+
+export type AuthConfig = z.output<typeof authConfigSchema>;
+
+export const defaultAuthConfig: AuthConfig = authConfigSchema.parse({});
 
 function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
@@ -12,24 +25,6 @@ function readCookie(header: string | null, name: string): string | undefined {
 
 export function stripBearer(value: string): string {
   return value.length > 7 && value.slice(0, 7).toLowerCase() === "bearer " ? value.slice(7).trim() : value;
-}
-
-/** `auth_configs.authToken` when present, else the deprecated `auth` block, as Tyk resolves it. */
-export function authTokenConfig(api: CompiledApi): AuthConfig {
-  return api.definition.auth_configs["authToken"] ?? api.definition.auth;
-}
-
-const defaultAuthConfig = authConfigSchema.parse({});
-
-/**
- * Where a method reads its credential: `auth_configs.<type>`; JWT falls back
- * to the deprecated `auth` block like the auth token, basic and HMAC to the
- * `Authorization` header (Tyk's getAuthToken).
- */
-export function authConfigFor(api: CompiledApi, type: "basic" | "hmac" | "jwt"): AuthConfig {
-  const configured = api.definition.auth_configs[type];
-  if (configured) return configured;
-  return type === "jwt" ? api.definition.auth : defaultAuthConfig;
 }
 
 /** The raw credential: the header, then the query parameter, then the cookie, a later source winning when present. */

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { LruCache } from "../lib/lru";
+import { isolateLogger } from "../lib/logger";
 
 /*
  * JSON Web Key Sets by URL, cached per isolate. The TTL follows the response's
@@ -53,7 +55,10 @@ export class JwksError extends Error {
 
 /** Seconds from Cache-Control, or null when it says nothing about freshness. */
 export function cacheLifetimeMs(header: string | null, options: JwksOptions): number {
-  const directives = (header ?? "").toLowerCase().split(",").map((part) => part.trim());
+  const directives = (header ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((part) => part.trim());
   if (directives.includes("no-store") || directives.includes("no-cache")) return options.minTtlMs;
   const maxAge = directives.map((part) => /^max-age=(\d+)$/.exec(part)?.[1]).find((value) => value !== undefined);
   const ttl = maxAge === undefined ? options.defaultTtlMs : Number(maxAge) * 1000;
@@ -61,13 +66,17 @@ export function cacheLifetimeMs(header: string | null, options: JwksOptions): nu
 }
 
 export class JwksCache {
-  private readonly sets = new Map<string, CachedSet>();
+  private readonly sets: LruCache<string, CachedSet>;
   private readonly inflight = new Map<string, Promise<CachedSet>>();
+  /** Keys imported from the cached JWKs, per algorithm; they go with the JWK objects they came from. */
+  readonly importedKeys = new WeakMap<Jwk, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
   constructor(
     private readonly options: JwksOptions = defaultJwksOptions,
     private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
-  ) {}
+  ) {
+    this.sets = new LruCache(options.maxSets);
+  }
 
   /** The key with this kid, refetching the set once when it is stale or does not know the kid. */
   async key(url: string, kid: string): Promise<Jwk | null> {
@@ -84,7 +93,7 @@ export class JwksCache {
       return await this.load(url);
     } catch (error) {
       if (!stale) throw error;
-      console.error(JSON.stringify({ message: "JWKS refresh failed; using the cached set", url, error: String(error) }));
+      isolateLogger.error("JWKS refresh failed; using the cached set", { url, error });
       stale.fetchedAt = Date.now();
       stale.expiresAt = stale.fetchedAt + this.options.minTtlMs;
       return stale;
@@ -124,12 +133,7 @@ export class JwksCache {
     }
     const now = Date.now();
     const set = { keys, fetchedAt: now, expiresAt: now + cacheLifetimeMs(response.headers.get("cache-control"), this.options) };
-    this.sets.delete(url);
     this.sets.set(url, set);
-    if (this.sets.size > this.options.maxSets) {
-      const oldest = this.sets.keys().next().value;
-      if (oldest !== undefined) this.sets.delete(oldest);
-    }
     return set;
   }
 }

@@ -1,7 +1,8 @@
+import { utf8 } from "../lib/encoding";
+import { LruCache } from "../lib/lru";
 import { isSlowHash, verifyPassword, type StoredPassword } from "./password-hash";
 
 const maxEntries = 10_000;
-const encoder = new TextEncoder();
 
 interface Entry {
   digest: ArrayBuffer;
@@ -16,24 +17,15 @@ interface Entry {
  * full check.
  */
 export class PasswordCheckCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new LruCache<string, Entry>(maxEntries);
 
   async verify(stored: StoredPassword, password: string, ttlMs: number): Promise<boolean> {
     if (!isSlowHash(stored.hash_type)) return verifyPassword(stored, password);
-    const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${stored.password}\u0000${password}`));
+    const digest = await crypto.subtle.digest("SHA-256", utf8(`${stored.password}\u0000${password}`));
     const entry = this.entries.get(stored.password);
     if (entry && entry.expiresAt > Date.now() && crypto.subtle.timingSafeEqual(entry.digest, digest)) return true;
     const matches = await verifyPassword(stored, password);
-    if (matches) this.remember(stored.password, { digest, expiresAt: Date.now() + ttlMs });
+    if (matches) this.entries.set(stored.password, { digest, expiresAt: Date.now() + ttlMs });
     return matches;
-  }
-
-  private remember(hash: string, entry: Entry): void {
-    this.entries.delete(hash);
-    this.entries.set(hash, entry);
-    if (this.entries.size > maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
   }
 }

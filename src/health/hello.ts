@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { GatewayEnv } from "../types";
+import { isolateLogger, requestIdOf } from "../lib/logger";
+import type { GatewayEnv } from "../chain/gateway";
 
 export const gatewayVersion = "0.1.0";
 
@@ -23,7 +24,7 @@ export const healthCheck = createMiddleware<GatewayEnv>(async (c, next) => {
   try {
     await store.ping();
   } catch (error) {
-    console.error(JSON.stringify({ message: "store health check failed", storage: config.storage.type, error: String(error) }));
+    isolateLogger.with({ request_id: requestIdOf(c.req.raw.headers) }).error("store health check failed", { storage: config.storage.type, error });
     component.status = "fail";
     component.output = "storage: Redis is either down or was not configured";
   }

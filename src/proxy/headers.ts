@@ -7,17 +7,11 @@ export function removeHopByHopHeaders(headers: Headers): void {
   for (const name of hopByHop) headers.delete(name);
 }
 
-/** The client address as the edge saw it. */
-export function clientIp(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? request.headers.get("x-real-ip") ?? "";
-}
-
 /**
  * X-Forwarded-For gets the client appended (as Tyk does); Proto and Host
  * describe the request the client made to the gateway.
  */
-export function setForwardedHeaders(headers: Headers, request: Request, url: URL): void {
-  const ip = clientIp(request);
+export function setForwardedHeaders(headers: Headers, request: Request, url: URL, ip: string): void {
   if (ip) {
     const prior = headers.get("x-forwarded-for");
     headers.set("x-forwarded-for", prior ? `${prior}, ${ip}` : ip);

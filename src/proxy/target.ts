@@ -1,13 +1,16 @@
-import type { CompiledApi } from "../apidef/compile";
+/** Hands out an API version's upstream targets in turn (Tyk's round-robin load balancing). */
+export class RoundRobin {
+  private next = 0;
 
-let roundRobin = 0;
+  constructor(private readonly targets: readonly URL[]) {
+    if (targets.length === 0) throw new Error("RoundRobin needs at least one target");
+  }
 
-/** The upstream base URL: the version's override, else the target (round-robin over `target_list`). */
-export function pickTarget(api: CompiledApi, overrideTarget: URL | null): URL {
-  if (overrideTarget) return overrideTarget;
-  if (api.targets.length === 1) return api.targets[0]!;
-  roundRobin = (roundRobin + 1) % api.targets.length;
-  return api.targets[roundRobin]!;
+  pick(): URL {
+    const target = this.targets[this.next]!;
+    this.next = (this.next + 1) % this.targets.length;
+    return target;
+  }
 }
 
 /** Joins the target's path and the request path with exactly one slash; the target's own query is kept first. */

@@ -1,6 +1,7 @@
 import type { Session } from "../session/schema";
 import type { QuotaReading } from "./counters";
-import { limitIsSet, scopeOf } from "./plan";
+import { limitIsSet, scopeOf } from "../session/limits";
+import { isolateLogger } from "../lib/logger";
 import type { Limits } from "./service";
 
 /*
@@ -27,7 +28,7 @@ export async function withLiveQuota(limits: Limits, storageId: string, session: 
   try {
     readings = new Map((await limits.client.quotas(await limits.keyLimiterName(storageId))).map((reading) => [reading.id, reading]));
   } catch (error) {
-    console.error(JSON.stringify({ message: "rate limiter unavailable; showing stored quota values", key_hash: storageId, error: String(error) }));
+    isolateLogger.error("rate limiter unavailable; showing stored quota values", { key_hash: storageId, error });
     return session;
   }
   const result: Session = session.quota_max > 0 ? { ...session, ...live(session.quota_max, readings.get("q:"), session.quota_renews) } : { ...session };
@@ -52,6 +53,6 @@ export async function dropKeyCounters(limits: Limits, storageId: string): Promis
   try {
     await limits.client.drop(await limits.keyLimiterName(storageId));
   } catch (error) {
-    console.error(JSON.stringify({ message: "rate limiter unavailable; counters of the deleted key were not dropped", key_hash: storageId, error: String(error) }));
+    isolateLogger.error("rate limiter unavailable; counters of the deleted key were not dropped", { key_hash: storageId, error });
   }
 }

@@ -1,8 +1,9 @@
+import { isolateLogger } from "../lib/logger";
+import type { WaitUntil } from "../lib/wait-until";
 import type { LimitMode, LimitsSettings } from "./config";
 import type { CounterSpec, Decision, QuotaReading, Refund } from "./counters";
 import type { RateLimiter } from "./durable-object";
 import { LeaseTable, poolKey, refundOf, safetyMarginMs, type Lease, type Pool } from "./leases";
-import type { LimitTarget } from "./plan";
 
 /*
  * The isolate's way to the RateLimiter objects. Exact mode asks the object
@@ -10,7 +11,11 @@ import type { LimitTarget } from "./plan";
  * to the object in the background (see leases.ts).
  */
 
-type WaitUntil = (promise: Promise<unknown>) => void;
+/** One Durable Object and the counters a request books in it. */
+export interface LimitTarget {
+  name: string;
+  specs: CounterSpec[];
+}
 
 export type Verdict =
   | {
@@ -102,7 +107,7 @@ export class LimiterClient {
   private refill(target: LimitTarget, pool: Pool, leaseMs: number, waitUntil: WaitUntil): void {
     waitUntil(
       this.fetchLease(target, pool, leaseMs, waitUntil).catch((error) =>
-        console.error(JSON.stringify({ message: "rate limiter lease refill failed", limiter: target.name, error: String(error) })),
+        isolateLogger.error("rate limiter lease refill failed", { limiter: target.name, error }),
       ),
     );
   }
@@ -151,7 +156,7 @@ export class LimiterClient {
   private refund(name: string, refund: Refund): Promise<void> {
     return this.call(name, (stub) => stub.refund(refund)).catch((error) =>
       // A lost refund only leaves capacity unused until the window passes.
-      console.error(JSON.stringify({ message: "rate limiter refund failed", limiter: name, error: String(error) })),
+      isolateLogger.error("rate limiter refund failed", { limiter: name, error }),
     );
   }
 

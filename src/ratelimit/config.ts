@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { flag as flagWithDefault, milliseconds } from "../lib/env";
 
 /*
  * Rate limit and quota settings. `TYK_GW_RATELIMITRESPONSEHEADERS` is Tyk's
@@ -9,13 +10,7 @@ import { z } from "zod";
 export const limitModes = ["exact", "fast"] as const;
 export type LimitMode = (typeof limitModes)[number];
 
-const flag = z
-  .enum(["true", "false", "1", "0", ""])
-  .optional()
-  .transform((value) => value === "true" || value === "1");
-
-const milliseconds = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).optional().transform((value) => value ?? fallback);
+const flag = flagWithDefault(false);
 
 export const limitsEnvShape = {
   TYK_GW_RATELIMITRESPONSEHEADERS: z
@@ -23,7 +18,10 @@ export const limitsEnvShape = {
     .optional()
     .transform((value) => value || "quotas"),
   /** The default for APIs whose definition has no `rate_limit_mode`. */
-  PORTCULLIS_RATELIMIT_MODE: z.enum([...limitModes, ""]).optional().transform((value): LimitMode => value || "exact"),
+  PORTCULLIS_RATELIMIT_MODE: z
+    .enum([...limitModes, ""])
+    .optional()
+    .transform((value): LimitMode => value || "exact"),
   /** What happens when the limiter cannot be reached: refuse (Tyk's behaviour) or let requests through. */
   PORTCULLIS_RATELIMIT_FAILURE_MODE: z
     .enum(["closed", "open", ""])

@@ -48,10 +48,7 @@ export function refundOf(lease: Pick<Lease, "bookedAt" | "quotaPeriods">, specs:
 
 /** A pool per object and set of limits: a key whose limits change starts a new pool and the old one runs out. */
 export function poolKey(name: string, specs: CounterSpec[]): string {
-  return specs.reduce(
-    (key, spec) => `${key}|${spec.id}=${spec.kind === "rate" ? `${spec.limit}/${spec.windowMs}` : `${spec.max}/${spec.renewalMs}`}`,
-    name,
-  );
+  return specs.reduce((key, spec) => `${key}|${spec.id}=${spec.kind === "rate" ? `${spec.limit}/${spec.windowMs}` : `${spec.max}/${spec.renewalMs}`}`, name);
 }
 
 export class LeaseTable {

@@ -1,3 +1,4 @@
+import type { Logger } from "../lib/logger";
 import { hashKey } from "../session/keys";
 import { LimiterClient } from "./client";
 import type { LimitsSettings } from "./config";
@@ -34,17 +35,13 @@ export class Limits {
   }
 
   /** Counts and logs a limiter failure; the stable message is what alerts should match. */
-  recordUnavailable(limiter: string, error: unknown, apiId: string): void {
+  recordUnavailable(limiter: string, error: unknown, log: Logger): void {
     this.unavailableCount++;
-    console.error(
-      JSON.stringify({
-        message: "rate limiter unavailable",
-        failure_mode: this.settings.failOpen ? "open" : "closed",
-        limiter,
-        api_id: apiId,
-        error: String(error),
-        unavailable_in_isolate: this.unavailableCount,
-      }),
-    );
+    log.error("rate limiter unavailable", {
+      failure_mode: this.settings.failOpen ? "open" : "closed",
+      limiter,
+      error,
+      unavailable_in_isolate: this.unavailableCount,
+    });
   }
 }

@@ -15,7 +15,7 @@ export function rateSpec(id: string, rate: number, per: number): RateSpec | null
     id,
     kind: "rate",
     limit: whole ? Math.floor(rate) : 1,
-    windowMs: Math.max(1, Math.round(((whole ? per : per / rate) * 1000))),
+    windowMs: Math.max(1, Math.round((whole ? per : per / rate) * 1000)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { flag as flagWithDefault } from "../lib/env";
 import { hashAlgorithms, type HashAlgorithm } from "./keys";
 
 /*
@@ -7,16 +8,18 @@ import { hashAlgorithms, type HashAlgorithm } from "./keys";
  * where Tyk has one.
  */
 
-const flag = z
-  .enum(["true", "false", "1", "0", ""])
-  .optional()
-  .transform((value) => value === "true" || value === "1");
+const flag = flagWithDefault(false);
 
 /** Tyk's `hash_key_function_fallback`: a comma-separated list of algorithms. */
 const algorithmList = z
   .string()
   .optional()
-  .transform((value) => (value ?? "").split(",").map((name) => name.trim()).filter(Boolean))
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.enum(hashAlgorithms, { error: `must be a comma-separated list of ${hashAlgorithms.join(", ")}` })));
 
 /**
@@ -34,10 +37,19 @@ export const keySettingsEnvShape = {
     .enum([...passwordHashTypes, ""])
     .optional()
     .transform((value): PasswordHashType => value || "pbkdf2-sha256"),
-  TYK_GW_GLOBALSESSIONLIFETIME: z.coerce.number().int().min(-1).optional().transform((value) => value ?? 0),
+  TYK_GW_GLOBALSESSIONLIFETIME: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .optional()
+    .transform((value) => value ?? 0),
   TYK_GW_FORCEGLOBALSESSIONLIFETIME: flag,
   /** Least time between two JWKS fetches caused by tokens with an unknown kid. */
-  PORTCULLIS_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce.number().nonnegative().optional().transform((value) => value ?? 10),
+  PORTCULLIS_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce
+    .number()
+    .nonnegative()
+    .optional()
+    .transform((value) => value ?? 10),
 };
 
 type KeySettingsEnv = { [name in keyof typeof keySettingsEnvShape]: z.output<(typeof keySettingsEnvShape)[name]> };

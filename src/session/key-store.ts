@@ -1,16 +1,20 @@
-import { ReadThroughCache } from "../cache/read-through-cache";
-import type { GatewayConfig } from "../config";
+import { isolateLogger } from "../lib/logger";
+import { LruCache } from "../lib/lru";
+import { ReadThroughCache } from "../lib/read-through-cache";
+import type { WaitUntil } from "../lib/wait-until";
 import type { Store } from "../store";
-import { hashAlgorithmFor, hashKey, keyCandidates, type KeyForm } from "./keys";
+import { hashAlgorithmFor, hashKey, keyCandidates, type HashAlgorithm, type KeyForm } from "./keys";
 import { sessionSchema, type Session } from "./schema";
-
-type WaitUntil = (promise: Promise<unknown>) => void;
 
 const maxCachedSessions = 50_000;
 const maxRememberedDigests = 50_000;
 
-type KeyStoreConfig = Pick<GatewayConfig, "hashKeys" | "hashKeyFunction" | "sessionCacheMs"> &
-  Partial<Pick<GatewayConfig, "hashKeyFunctionFallback">>;
+export interface KeyStoreConfig {
+  hashKeys: boolean;
+  hashKeyFunction: HashAlgorithm;
+  hashKeyFunctionFallback?: readonly HashAlgorithm[];
+  sessionCacheMs: number;
+}
 
 export interface FoundSession {
   session: Session;
@@ -26,7 +30,7 @@ export interface FoundSession {
 export class KeyStore {
   private readonly cache: ReadThroughCache<Session>;
   /** Digests of keys seen on this isolate: hashing is a tenth of an authenticated request's CPU. */
-  private readonly digests = new Map<string, string>();
+  private readonly digests = new LruCache<string, string>(maxRememberedDigests);
 
   constructor(
     private readonly store: Store,
@@ -54,10 +58,9 @@ export class KeyStore {
   idOf(form: KeyForm): Promise<string> | string {
     if (!this.config.hashKeys) return form.key;
     const memo = `${form.algorithm}:${form.key}`;
-    const known = this.digests.get(memo);
+    const known = this.digests.peek(memo);
     if (known !== undefined) return known;
     const remember = (digest: string) => {
-      if (this.digests.size >= maxRememberedDigests) this.digests.clear();
       this.digests.set(memo, digest);
       return digest;
     };
@@ -86,7 +89,7 @@ export class KeyStore {
     if (raw === null) return null;
     const parsed = sessionSchema.safeParse(raw);
     if (!parsed.success) {
-      console.error(JSON.stringify({ message: "stored session is invalid; treating the key as unknown", key_hash: storageId }));
+      isolateLogger.error("stored session is invalid; treating the key as unknown", { key_hash: storageId });
       return null;
     }
     return parsed.data;

@@ -65,10 +65,7 @@ export interface KeyForm {
 export function keyCandidates(key: string, orgId: string, primary: HashAlgorithm, fallbacks: readonly HashAlgorithm[] = []): KeyForm[] {
   if (decodeToken(key)) return [{ key, algorithm: hashAlgorithmFor(key, primary) }];
   const algorithms = [...new Set([primary, ...fallbacks])];
-  return [
-    ...algorithms.map((algorithm) => ({ key, algorithm })),
-    ...algorithms.map((algorithm) => ({ key: generateToken(orgId, key, algorithm), algorithm })),
-  ];
+  return [...algorithms.map((algorithm) => ({ key, algorithm })), ...algorithms.map((algorithm) => ({ key: generateToken(orgId, key, algorithm), algorithm }))];
 }
 
 function toHex(buffer: ArrayBuffer): string {

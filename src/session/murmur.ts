@@ -35,12 +35,12 @@ export function murmur3x86_32(bytes: Uint8Array): number {
   const tail = blocks * 4;
   let k1 = 0;
   switch (bytes.length & 3) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: MurmurHash3 folds the tail bytes in by falling through
     case 3:
       k1 ^= bytes[tail + 2]! << 16;
-    // falls through
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: as above
     case 2:
       k1 ^= bytes[tail + 1]! << 8;
-    // falls through
     case 1:
       k1 ^= bytes[tail]!;
       k1 = Math.imul(rotl32(Math.imul(k1, c1), 15), c2);

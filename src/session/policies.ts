@@ -1,3 +1,4 @@
+import { limitIsSet } from "./limits";
 import type { AccessDefinition, ApiLimit, Policy, Session } from "./schema";
 
 /*
@@ -33,15 +34,16 @@ export function policyIdsOf(session: Session): string[] {
 }
 
 const emptyLimit = (): Limit => ({
-  rate: 0, per: 0, throttle_interval: 0, throttle_retry_limit: 0, max_query_depth: 0,
-  quota_max: 0, quota_renewal_rate: 0, quota_remaining: 0, quota_renews: 0,
+  rate: 0,
+  per: 0,
+  throttle_interval: 0,
+  throttle_retry_limit: 0,
+  max_query_depth: 0,
+  quota_max: 0,
+  quota_renewal_rate: 0,
+  quota_remaining: 0,
+  quota_renews: 0,
 });
-
-function isEmptyLimit(limit: ApiLimit | undefined): boolean {
-  if (!limit) return true;
-  const { rate, per, throttle_interval, throttle_retry_limit, max_query_depth, quota_max, quota_renewal_rate, quota_remaining, quota_renews } = limit;
-  return [rate, per, throttle_interval, throttle_retry_limit, max_query_depth, quota_max, quota_renewal_rate, quota_remaining, quota_renews].every((value) => value === 0);
-}
 
 /** -1 means unlimited and beats every other value. */
 function greater(first: number, second: number): boolean {
@@ -125,7 +127,7 @@ function applyPartitioned(session: Session, policy: Policy, state: MergeState): 
       }
     }
     const own = session.access_rights[apiId]?.limit;
-    if (own && !isEmptyLimit(own)) right.limit.quota_renews = own.quota_renews;
+    if (own && limitIsSet(own)) right.limit.quota_renews = own.quota_renews;
     state.rights.set(apiId, right);
   }
   if (Object.keys(policy.access_rights).length === 0) applyMasterPolicy(session, policy, partitioned);
@@ -165,11 +167,15 @@ function mergeApiLimits(next: Right, current: Right): Right {
 function applyPerApi(session: Session, policy: Policy, state: MergeState): string | null {
   if (state.didPartition) return mixedPolicies;
   for (const [apiId, access] of Object.entries(policy.access_rights)) {
-    const ownLimit = !isEmptyLimit(access.limit);
+    const ownLimit = limitIsSet(access.limit);
     const scope = ownLimit ? apiId : policy.id;
-    let right: Right = { ...access, allowance_scope: scope, limit: { ...(ownLimit ? { ...emptyLimit(), ...access.limit } : policyLimit(policy)), set_by: scope } };
+    let right: Right = {
+      ...access,
+      allowance_scope: scope,
+      limit: { ...(ownLimit ? { ...emptyLimit(), ...access.limit } : policyLimit(policy)), set_by: scope },
+    };
     const own = session.access_rights[apiId]?.limit;
-    if (own && !isEmptyLimit(own)) right.limit.quota_renews = own.quota_renews;
+    if (own && limitIsSet(own)) right.limit.quota_renews = own.quota_renews;
     const current = state.rights.get(apiId);
     if (current) right = mergeApiLimits(right, current);
     state.rights.set(apiId, right);
@@ -187,7 +193,12 @@ function finishRights(session: Session, state: MergeState): Record<string, Acces
     if (!state.didAcl.has(apiId)) continue;
     const { set_by: setBy, ...limit } = right.limit;
     if (!state.didRateLimit.has(apiId)) {
-      Object.assign(limit, { rate: session.rate, per: session.per, throttle_interval: session.throttle_interval, throttle_retry_limit: session.throttle_retry_limit });
+      Object.assign(limit, {
+        rate: session.rate,
+        per: session.per,
+        throttle_interval: session.throttle_interval,
+        throttle_retry_limit: session.throttle_retry_limit,
+      });
     }
     if (!state.didComplexity.has(apiId)) limit.max_query_depth = session.max_query_depth;
     if (!state.didQuota.has(apiId)) {
@@ -227,7 +238,7 @@ export function applyPolicies(original: Session, policies: ReadonlyMap<string, P
   const session: Session = structuredClone(original);
   if (ids.length === 0) {
     for (const [apiId, access] of Object.entries(session.access_rights)) {
-      if (!isEmptyLimit(access.limit)) access.allowance_scope = apiId;
+      if (limitIsSet(access.limit)) access.allowance_scope = apiId;
     }
     return { ok: true, session };
   }
@@ -239,7 +250,13 @@ export function applyPolicies(original: Session, policies: ReadonlyMap<string, P
   }
   clearOwnedLimits(session, found);
   const state: MergeState = {
-    rights: new Map(), didAcl: new Set(), didQuota: new Set(), didRateLimit: new Set(), didComplexity: new Set(), didPerApi: false, didPartition: false,
+    rights: new Map(),
+    didAcl: new Set(),
+    didQuota: new Set(),
+    didRateLimit: new Set(),
+    didComplexity: new Set(),
+    didPerApi: false,
+    didPartition: false,
   };
   let inactive = false;
   const tags = new Set<string>();

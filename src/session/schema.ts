@@ -28,8 +28,15 @@ export const accessDefinitionSchema = z.looseObject({
   api_name: z.string().default(""),
   api_id: z.string().default(""),
   versions: z.array(z.string()).default([]),
-  allowed_urls: z.array(allowedUrlSchema).nullable().default([]).transform((value) => value ?? []),
-  limit: apiLimitSchema.nullable().optional().transform((value) => value ?? undefined),
+  allowed_urls: z
+    .array(allowedUrlSchema)
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
+  limit: apiLimitSchema
+    .nullable()
+    .optional()
+    .transform((value) => value ?? undefined),
   /** The counter scope for per-API limits: the API id, or the policy that set the limit. */
   allowance_scope: z.string().default(""),
 });
@@ -51,11 +58,27 @@ export const sessionSchema = z.looseObject({
   expires: z.number().default(0),
   is_inactive: z.boolean().default(false),
   org_id: z.string().default(""),
-  access_rights: z.record(z.string(), accessDefinitionSchema).nullable().default({}).transform((value) => value ?? {}),
+  access_rights: z
+    .record(z.string(), accessDefinitionSchema)
+    .nullable()
+    .default({})
+    .transform((value) => value ?? {}),
   apply_policy_id: z.string().default(""),
-  apply_policies: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
-  meta_data: z.record(z.string(), z.unknown()).nullable().default({}).transform((value) => value ?? {}),
-  tags: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+  apply_policies: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
+  meta_data: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .default({})
+    .transform((value) => value ?? {}),
+  tags: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
   alias: z.string().default(""),
   date_created: z.string().optional(),
   last_updated: z.string().optional(),
@@ -95,7 +118,11 @@ export const policySchema = z.looseObject({
   throttle_interval: z.number().default(0),
   throttle_retry_limit: z.number().default(0),
   max_query_depth: z.number().default(0),
-  access_rights: z.record(z.string(), accessDefinitionSchema).nullable().default({}).transform((value) => value ?? {}),
+  access_rights: z
+    .record(z.string(), accessDefinitionSchema)
+    .nullable()
+    .default({})
+    .transform((value) => value ?? {}),
   hmac_enabled: z.boolean().default(false),
   enable_http_signature_validation: z.boolean().default(false),
   partitions: policyPartitionsSchema
@@ -105,9 +132,17 @@ export const policySchema = z.looseObject({
   last_updated: z.string().default(""),
   active: z.boolean().default(true),
   is_inactive: z.boolean().default(false),
-  tags: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+  tags: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
   key_expires_in: z.number().default(0),
-  meta_data: z.record(z.string(), z.unknown()).nullable().default({}).transform((value) => value ?? {}),
+  meta_data: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .default({})
+    .transform((value) => value ?? {}),
 });
 
 export type Session = z.output<typeof sessionSchema>;

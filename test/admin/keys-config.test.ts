@@ -79,7 +79,10 @@ describe("/tyk/keys with a longer min_token_length", () => {
 
   it("applies it to custom keys", async () => {
     const short = await admin("POST", "/keys/nine-char", session());
-    expect(short).toMatchObject({ status: 400, body: { message: 'Custom key "nine-char" is too short: keys must be at least 10 characters (min_token_length)' } });
+    expect(short).toMatchObject({
+      status: 400,
+      body: { message: 'Custom key "nine-char" is too short: keys must be at least 10 characters (min_token_length)' },
+    });
     expect((await admin("POST", "/keys/ten-chars!", session())).status).toBe(200);
   });
 });

@@ -161,7 +161,11 @@ describe("/tyk/keys with key hashing on", () => {
     it("updates by hash, and keeps the quota period with suppress_reset=1", async () => {
       const created = await createKey(session({ quota_max: 10, quota_renewal_rate: 60 }));
       const original = (await stored(created.key_hash!))!;
-      await admin("PUT", `/keys/${created.key_hash}?hashed=true&suppress_reset=1`, session({ quota_max: 10, quota_renewal_rate: 60, quota_remaining: 4, quota_renews: 1 }));
+      await admin(
+        "PUT",
+        `/keys/${created.key_hash}?hashed=true&suppress_reset=1`,
+        session({ quota_max: 10, quota_renewal_rate: 60, quota_remaining: 4, quota_renews: 1 }),
+      );
       const saved = (await stored(created.key_hash!))!;
       expect(saved["quota_renews"]).toBe(original["quota_renews"]);
       expect(saved["quota_remaining"]).toBe(10);

@@ -2,7 +2,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { accessRightsFor, admin } from "../support/admin";
 import { store } from "../support/gateway";
 
-const policy = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: `Policy ${id}`, org_id: "default", rate: 10, per: 60, access_rights: accessRightsFor("secure"), ...extra });
+const policy = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: `Policy ${id}`,
+  org_id: "default",
+  rate: 10,
+  per: 60,
+  access_rights: accessRightsFor("secure"),
+  ...extra,
+});
 const notFound = { status: "error", message: "Policy not found" };
 const mismatch = { status: "error", message: "Request ID does not match that in policy! For Update operations these must match." };
 

@@ -9,8 +9,22 @@ const hundredYearsMs = 100 * 365 * 24 * 3600 * 1000;
 describe("analytics records", () => {
   beforeAll(async () => {
     await loadApis(
-      keylessApi({ api_id: "an-open", name: "Open API", org_id: "acme", tags: ["public"], tag_headers: ["X-Team"], expire_analytics_after: 3600, proxy: { listen_path: "/an-open/" } }),
-      keylessApi({ api_id: "an-secure", name: "Secure API", use_keyless: false, use_standard_auth: true, proxy: { listen_path: "/an-secure/", strip_listen_path: false } }),
+      keylessApi({
+        api_id: "an-open",
+        name: "Open API",
+        org_id: "acme",
+        tags: ["public"],
+        tag_headers: ["X-Team"],
+        expire_analytics_after: 3600,
+        proxy: { listen_path: "/an-open/" },
+      }),
+      keylessApi({
+        api_id: "an-secure",
+        name: "Secure API",
+        use_keyless: false,
+        use_standard_auth: true,
+        proxy: { listen_path: "/an-secure/", strip_listen_path: false },
+      }),
       keylessApi({ api_id: "an-silent", do_not_track: true, proxy: { listen_path: "/an-silent/" } }),
       keylessApi({
         api_id: "an-tracked",
@@ -40,7 +54,7 @@ describe("analytics records", () => {
     const before = Date.now();
     const response = await gateway("/an-open/items/42?colour=red", {
       method: "POST",
-      headers: { "user-agent": agent, "content-type": "text/plain", "x-team": "payments", "x-real-ip": "198.51.100.4" },
+      headers: { "user-agent": agent, "content-type": "text/plain", "x-team": "payments", "cf-connecting-ip": "198.51.100.4" },
       body: "hello",
       cf: { country: "NL", city: "Amsterdam", latitude: "52.37", longitude: "4.89", timezone: "Europe/Amsterdam" },
     });
@@ -68,7 +82,11 @@ describe("analytics records", () => {
       ip_address: "198.51.100.4",
       alias: "",
       track_path: false,
-      geo: { country: { iso_code: "NL" }, city: { geoname_id: 0, names: { en: "Amsterdam" } }, location: { latitude: 52.37, longitude: 4.89, time_zone: "Europe/Amsterdam" } },
+      geo: {
+        country: { iso_code: "NL" },
+        city: { geoname_id: 0, names: { en: "Amsterdam" } },
+        location: { latitude: 52.37, longitude: 4.89, time_zone: "Europe/Amsterdam" },
+      },
     });
     expect(record.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(record.tags).toEqual(["x-team-payments", "public", "org-acme", "api-an-open"]);
@@ -106,7 +124,11 @@ describe("analytics records", () => {
     expect((await gateway("/an-secure/x", { headers: { "user-agent": unknown, authorization: "nope-not-a-key" } })).status).toBe(403);
     expect((await gateway("/an-down/x", { headers: { "user-agent": down } })).status).toBe(500);
 
-    for (const [agent, code] of [[missing, 401], [unknown, 403], [down, 500]] as const) {
+    for (const [agent, code] of [
+      [missing, 401],
+      [unknown, 403],
+      [down, 500],
+    ] as const) {
       const record = await recordOf(agent);
       expect(record.response_code).toBe(code);
       expect(record.latency.upstream).toBe(0);

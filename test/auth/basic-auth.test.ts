@@ -64,7 +64,11 @@ describe("basic auth", () => {
     const malformed = "Attempted access with malformed header";
     await expectError(await gateway("/basic/x", { headers: { authorization: "Basic" } }), 400, `${malformed}, header not in basic auth format`);
     await expectError(await gateway("/basic/x", { headers: { authorization: "Basic %%%" } }), 400, `${malformed}, auth data not encoded correctly`);
-    await expectError(await gateway("/basic/x", { headers: { authorization: `Basic ${btoa("a:b:c")}` } }), 400, `${malformed}, values not in basic auth format`);
+    await expectError(
+      await gateway("/basic/x", { headers: { authorization: `Basic ${btoa("a:b:c")}` } }),
+      400,
+      `${malformed}, values not in basic auth format`,
+    );
   });
 
   it("checks a changed password at once and keeps the old one out", async () => {
@@ -85,7 +89,12 @@ describe("basic auth", () => {
     await storeMigratedUser("tyk-sha256", { password: await hashKey("s-secret", "sha256"), hash_type: "sha256" });
     await storeMigratedUser("tyk-murmur", { password: String(hashKey("m-secret", "murmur64")), hash_type: "murmur64" });
     await storeMigratedUser("tyk-plain", { password: "p-secret", hash_type: "" });
-    for (const [username, password] of [["tyk-bcrypt", "b-secret"], ["tyk-sha256", "s-secret"], ["tyk-murmur", "m-secret"], ["tyk-plain", "p-secret"]] as const) {
+    for (const [username, password] of [
+      ["tyk-bcrypt", "b-secret"],
+      ["tyk-sha256", "s-secret"],
+      ["tyk-murmur", "m-secret"],
+      ["tyk-plain", "p-secret"],
+    ] as const) {
       expect((await gateway("/basic/x", { headers: { authorization: basicHeader(username, password) } })).status, username).toBe(200);
       await expectChallenge(await gateway("/basic/x", { headers: { authorization: basicHeader(username, "nope") } }), "User not authorised");
     }

@@ -42,8 +42,16 @@ describe("chained auth", () => {
 
   it("needs every method to pass, and answers with the first failure in Tyk's order", async () => {
     expect((await gateway("/basic-then-token/x", { headers: both() })).status).toBe(200);
-    await expectError(await gateway("/basic-then-token/x", { headers: { authorization: basicHeader("chain-user", "pw") } }), 401, "Authorization field missing");
-    await expectError(await gateway("/basic-then-token/x", { headers: { ...both(), "x-api-key": "unknown-key" } }), 403, "Access to this API has been disallowed");
+    await expectError(
+      await gateway("/basic-then-token/x", { headers: { authorization: basicHeader("chain-user", "pw") } }),
+      401,
+      "Authorization field missing",
+    );
+    await expectError(
+      await gateway("/basic-then-token/x", { headers: { ...both(), "x-api-key": "unknown-key" } }),
+      403,
+      "Access to this API has been disallowed",
+    );
     const wrongPassword = await gateway("/basic-then-token/x", { headers: { ...both(), authorization: basicHeader("chain-user", "bad") } });
     await expectError(wrongPassword, 401, "User not authorised");
   });

@@ -30,7 +30,10 @@ async function sign(options: SignOptions = {}): Promise<Record<string, string>> 
     "x-request-id": "r-1",
   };
   const label = (name: string) => (name === "date" && options.auxDate ? "x-aux-date" : name);
-  const signingString = listed.split(" ").map((name) => `${label(name)}: ${values[name]}`).join("\n");
+  const signingString = listed
+    .split(" ")
+    .map((name) => `${label(name)}: ${values[name]}`)
+    .join("\n");
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(options.secret ?? secret), { name: "HMAC", hash: digest }, false, ["sign"]);
   const raw = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(signingString)));
   const signature = encodeURIComponent(btoa(String.fromCharCode(...raw)));

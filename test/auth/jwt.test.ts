@@ -20,8 +20,7 @@ function sign(claims: JWTPayload, key: SigningKey, alg: string, kid?: string): P
 }
 
 const hmacKey = new TextEncoder().encode(secret);
-const jwtApi = (apiId: string, extra: Record<string, unknown>) =>
-  securedApi(apiId, { enable_jwt: true, jwt_default_policies: ["jwt-default"], ...extra });
+const jwtApi = (apiId: string, extra: Record<string, unknown>) => securedApi(apiId, { enable_jwt: true, jwt_default_policies: ["jwt-default"], ...extra });
 
 async function putJwks(set: string, keys: unknown[], cacheControl = ""): Promise<void> {
   const response = await fetch(jwksUrl(set), { method: "PUT", body: JSON.stringify({ keys, cacheControl }) });
@@ -167,7 +166,11 @@ describe("JWT", () => {
     });
 
     it("needs an identity claim", async () => {
-      await expectError(await gateway("/jwt-rsa/x", { headers: bearer(await sign({ name: "nobody" }, rsa.privateKey, "RS256")) }), 403, "no suitable claims for user ID were found");
+      await expectError(
+        await gateway("/jwt-rsa/x", { headers: bearer(await sign({ name: "nobody" }, rsa.privateKey, "RS256")) }),
+        403,
+        "no suitable claims for user ID were found",
+      );
     });
   });
 

@@ -66,7 +66,11 @@ describe("policies", () => {
     const key = await createKey({ apply_policies: ["quota-only", "acl-only"], rate: 2, per: 1, access_rights: accessTo("pol-api") });
     const { session } = await sessionProbe()("/pol-other/x", { headers: { authorization: key } });
     expect(session).toMatchObject({ quota_max: 42, quota_renewal_rate: 60, rate: 2, per: 1 });
-    expect((session!["access_rights"] as Record<string, { limit: Record<string, number> }>)["pol-other"]!.limit).toMatchObject({ rate: 2, per: 1, quota_max: 42 });
+    expect((session!["access_rights"] as Record<string, { limit: Record<string, number> }>)["pol-other"]!.limit).toMatchObject({
+      rate: 2,
+      per: 1,
+      quota_max: 42,
+    });
   });
 
   it("keeps per-API limits and counter scopes with partitions.per_api", async () => {

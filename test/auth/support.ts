@@ -1,14 +1,11 @@
 import { env } from "cloudflare:test";
-import { Hono } from "hono";
 import { expect } from "vitest";
 import { createApp } from "../../src/app";
-import { authenticate } from "../../src/auth/chain";
-import { renderTykError, TykError } from "../../src/errors";
-import { gatewayFor } from "../../src/gateway";
-import { applySessionPolicies } from "../../src/middleware/apply-policies";
-import { resolveApi } from "../../src/middleware/resolve-api";
-import { checkVersion } from "../../src/middleware/version-check";
-import type { GatewayEnv } from "../../src/types";
+import { defineFeature } from "../../src/chain/feature";
+import { authentication } from "../../src/features/auth";
+import { applySessionPolicies } from "../../src/features/policies";
+import { versionCheck } from "../../src/features/version-check";
+import { createGateway } from "../../src/gateway";
 import { keylessApi, tykError } from "../support/gateway";
 
 /** An API at `/<apiId>/` proxied to the test upstream, with the given auth switches. */
@@ -47,19 +44,19 @@ export interface Probe {
   error?: string;
 }
 
-/**
- * The real pipeline up to the policy merge, answering with the session the
- * rest of the pipeline (rate limits, analytics) would see.
- */
+/** Answers with the session the rest of the pipeline (rate limits, analytics) would see. */
+const sessionEcho = defineFeature({
+  name: "SessionEcho",
+  honours: [],
+  compile: () => true,
+  step: () => async (ctx) => Response.json({ sessionId: ctx.sessionId, session: ctx.session }),
+});
+
+/** The real pipeline up to the policy merge, then the session it produced. */
 export function sessionProbe(vars: Record<string, string> = {}) {
   const bindings = { ...env, ...vars };
-  const app = new Hono<GatewayEnv>();
-  app.use(async (c, next) => {
-    c.set("gateway", gatewayFor(bindings));
-    await next();
-  });
-  app.all("*", resolveApi, checkVersion, authenticate, applySessionPolicies, (c) => c.json({ sessionId: c.var.sessionId, session: c.var.session }));
-  app.onError((error) => (error instanceof TykError ? renderTykError(error, new Request("http://probe"), true) : new Response(String(error), { status: 500 })));
+  const gateway = createGateway(bindings, [versionCheck, authentication, applySessionPolicies, sessionEcho]);
+  const app = createApp(() => gateway);
   return async (path: string, init?: RequestInit): Promise<Probe> => {
     const response = await app.request(`http://gateway.test${path}`, init, bindings);
     const body = (await response.json()) as Omit<Probe, "status">;

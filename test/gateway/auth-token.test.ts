@@ -19,7 +19,9 @@ describe("auth token APIs", () => {
     await loadApis(
       protectedApi("secure"),
       protectedApi("other"),
-      protectedApi("custom-auth", { auth: { auth_header_name: "X-Api-Key", use_param: true, param_name: "api_key", use_cookie: true, cookie_name: "session" } }),
+      protectedApi("custom-auth", {
+        auth: { auth_header_name: "X-Api-Key", use_param: true, param_name: "api_key", use_cookie: true, cookie_name: "session" },
+      }),
       protectedApi("ignoring", {
         version_data: { not_versioned: true, versions: { Default: { name: "Default", extended_paths: { ignored: [{ path: "/public" }] } } } },
       }),

@@ -26,7 +26,12 @@ describe("extended paths of a version", () => {
       keylessApi({
         api_id: "case",
         proxy: { listen_path: "/case/" },
-        ...version({ black_list: [{ path: "/Private", ignore_case: true }, { path: "/off", disabled: true }] }),
+        ...version({
+          black_list: [
+            { path: "/Private", ignore_case: true },
+            { path: "/off", disabled: true },
+          ],
+        }),
       }),
       keylessApi({
         api_id: "rewrite",

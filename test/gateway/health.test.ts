@@ -5,7 +5,11 @@ describe("/hello", () => {
   it("reports pass with the store as a datastore component", async () => {
     const response = await gateway("/hello");
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { status: string; description: string; details: { redis: { status: string; componentType: string; time: string } } };
+    const body = (await response.json()) as {
+      status: string;
+      description: string;
+      details: { redis: { status: string; componentType: string; time: string } };
+    };
     expect(body.status).toBe("pass");
     expect(body.details.redis.status).toBe("pass");
     expect(body.details.redis.componentType).toBe("datastore");

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { echoOf, gateway, keylessApi, loadApis, tykError, upstreamUrl } from "../support/gateway";
+import { echoOf, gateway, keylessApi, loadApis, upstreamUrl } from "../support/gateway";
 
 describe("proxying a keyless API", () => {
   beforeAll(async () => {
@@ -13,6 +13,10 @@ describe("proxying a keyless API", () => {
       keylessApi({
         api_id: "balanced",
         proxy: { listen_path: "/balanced/", enable_load_balancing: true, target_list: [`${upstreamUrl()}/one`, `${upstreamUrl()}/two`] },
+      }),
+      keylessApi({
+        api_id: "balanced-too",
+        proxy: { listen_path: "/balanced-too/", enable_load_balancing: true, target_list: [`${upstreamUrl()}/three`, `${upstreamUrl()}/four`] },
       }),
     );
   });
@@ -70,6 +74,17 @@ describe("proxying a keyless API", () => {
     for (let i = 0; i < 4; i++) paths.push((await echoOf(await gateway("/balanced/x"))).path);
     expect(new Set(paths)).toEqual(new Set(["/one/x", "/two/x"]));
     expect(paths[0]).not.toBe(paths[1]);
+  });
+
+  it("keeps one rotation per API: two balanced APIs called in turn each reach all their targets", async () => {
+    const first: string[] = [];
+    const second: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      first.push((await echoOf(await gateway("/balanced/x"))).path);
+      second.push((await echoOf(await gateway("/balanced-too/x"))).path);
+    }
+    expect(new Set(first)).toEqual(new Set(["/one/x", "/two/x"]));
+    expect(new Set(second)).toEqual(new Set(["/three/x", "/four/x"]));
   });
 
   it("streams a large response body through", async () => {

@@ -23,7 +23,10 @@ describe("kv-seed against Upstash (real Redis behind the REST adapter)", () => {
       expect(first.stdout).toContain("config version is now 1");
 
       const keys = Object.keys(expectedDocuments);
-      const replies = await connection.send([["MGET", ...keys], ["GET", "portcullis:config-version"]]);
+      const replies = await connection.send([
+        ["MGET", ...keys],
+        ["GET", "portcullis:config-version"],
+      ]);
       const values = (replies[0] as Buffer[]).map((value) => JSON.parse(value.toString("utf8")) as unknown);
       expect(Object.fromEntries(keys.map((key, index) => [key, values[index]]))).toEqual(expectedDocuments);
       expect(String(replies[1])).toBe("1");
@@ -37,5 +40,4 @@ describe("kv-seed against Upstash (real Redis behind the REST adapter)", () => {
       await redis.dispose();
     }
   });
-
 });

@@ -29,7 +29,10 @@ describe("Upstash REST adapter over a real redis-server", () => {
     });
 
     it("base64-encodes strings nested in arrays and keeps nil entries", async () => {
-      await pipeline([["SET", "a", "1"], ["SET", "b", "two"]]);
+      await pipeline([
+        ["SET", "a", "1"],
+        ["SET", "b", "two"],
+      ]);
       expect((await call(["MGET", "a", "missing", "b"])).body).toEqual({ result: [base64("1"), null, base64("two")] });
       expect((await call(["SCAN", "0", "MATCH", "a", "COUNT", 100])).body).toEqual({ result: [base64("0"), [base64("a")]] });
     });
@@ -70,7 +73,16 @@ describe("Upstash REST adapter over a real redis-server", () => {
 
   describe("/pipeline", () => {
     it("runs every command in order and reports each result or error", async () => {
-      const response = await rest("/pipeline", [["SET", "k", "v"], ["INCR", "k"], ["GET", "k"], ["DEL", "k"]], { base64: true });
+      const response = await rest(
+        "/pipeline",
+        [
+          ["SET", "k", "v"],
+          ["INCR", "k"],
+          ["GET", "k"],
+          ["DEL", "k"],
+        ],
+        { base64: true },
+      );
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual([
         { result: "OK" },
@@ -83,7 +95,16 @@ describe("Upstash REST adapter over a real redis-server", () => {
 
   describe("/multi-exec", () => {
     it("runs the commands in a transaction and reports each result or error", async () => {
-      const response = await rest("/multi-exec", [["SET", "k", "v"], ["INCR", "k"], ["APPEND", "k", "w"], ["GET", "k"]], { base64: true });
+      const response = await rest(
+        "/multi-exec",
+        [
+          ["SET", "k", "v"],
+          ["INCR", "k"],
+          ["APPEND", "k", "w"],
+          ["GET", "k"],
+        ],
+        { base64: true },
+      );
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual([
         { result: "OK" },

@@ -58,7 +58,10 @@ describe("UpstashStore against a real Redis", () => {
 
     beforeAll(async () => {
       await flushRedis();
-      const commands: string[][] = [["SET", "unrelated:apis-1", "{}"], ["SET", configVersionKey, "7"]];
+      const commands: string[][] = [
+        ["SET", "unrelated:apis-1", "{}"],
+        ["SET", configVersionKey, "7"],
+      ];
       for (const kind of kinds) {
         for (let index = 0; index < perKind; index++) {
           commands.push(["SET", storageKey(kind, idOf(kind, index)), JSON.stringify({ kind, index })]);

@@ -9,10 +9,7 @@ const tykNames = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-res
 
 describe("rate limit headers", () => {
   beforeAll(async () => {
-    await loadApis(
-      keyedApi("h-api"),
-      openApi("h-global", { global_rate_limit: { rate: 2, per: 10 } }),
-    );
+    await loadApis(keyedApi("h-api"), openApi("h-global", { global_rate_limit: { rate: 2, per: 10 } }));
   });
 
   describe("Tyk's default (quotas)", () => {

@@ -1,10 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { Hono, type MiddlewareHandler } from "hono";
 import { createApp } from "../../src/app";
-import { renderTykError, TykError } from "../../src/errors";
-import { gatewayFor } from "../../src/gateway";
+import { defineFeature } from "../../src/chain/feature";
+import { createGateway } from "../../src/gateway";
 import { pipeline } from "../../src/pipeline";
-import type { GatewayEnv } from "../../src/types";
 import { generateKeyId, generateToken, hashKey } from "../../src/session/keys";
 import { adminHeaders, keylessApi, tykError } from "../support/gateway";
 import { createKey } from "../support/keys";
@@ -60,14 +58,9 @@ export function gatewayWith(vars: Record<string, unknown>): { send: Send; settle
 /** The gateway's pipeline with `upstream` in place of the proxy, for upstream answers the echo server cannot give. */
 export function gatewayWithUpstream(upstream: () => Response | Promise<Response>, vars: Record<string, unknown> = {}): Send {
   const bindings = { ...env, ...vars };
-  const app = new Hono<GatewayEnv>();
-  app.use(async (c, next) => {
-    c.set("gateway", gatewayFor(bindings));
-    await next();
-  });
-  app.use(...(pipeline.slice(0, -1) as MiddlewareHandler<GatewayEnv>[]));
-  app.all("*", () => upstream());
-  app.onError((error, c) => renderTykError(error instanceof TykError ? error : new TykError(500, String(error)), c.req.raw, false));
+  const fakeUpstream = defineFeature({ name: "TestUpstream", honours: [], compile: () => true, step: () => async () => upstream() });
+  const gateway = createGateway(bindings, [...pipeline.slice(0, -1), fakeUpstream]);
+  const app = createApp(() => gateway);
   return async (path, init) => app.request(`http://gateway.test${path}`, init, bindings, createExecutionContext());
 }
 
@@ -76,7 +69,12 @@ export const keyHeader = (key: string) => ({ authorization: key });
 /** Sends `count` requests at once and returns their statuses. */
 export async function burst(send: Send, path: string, count: number, init?: RequestInit): Promise<number[]> {
   const responses = await Promise.all(Array.from({ length: count }, () => send(path, init)));
-  return Promise.all(responses.map(async (response) => (await response.arrayBuffer(), response.status)));
+  return Promise.all(
+    responses.map(async (response) => {
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
 }
 
 export const countOf = (statuses: number[], status: number) => statuses.filter((value) => value === status).length;

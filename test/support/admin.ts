@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { Hono } from "hono";
 import { adminApi } from "../../src/admin";
 import { gatewayFor } from "../../src/gateway";
-import type { GatewayEnv } from "../../src/types";
+import type { GatewayEnv } from "../../src/chain/gateway";
 import { adminHeaders, gateway, keylessApi } from "./gateway";
 
 export interface AdminReply {

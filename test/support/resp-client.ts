@@ -104,9 +104,7 @@ export class RespConnection {
    */
   send(commands: readonly (readonly (string | Buffer)[])[]): Promise<Reply[]> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    const replies = commands.map(
-      () => new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject })),
-    );
+    const replies = commands.map(() => new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject })));
     this.socket.write(Buffer.concat(commands.map(encodeCommand)));
     return Promise.all(replies);
   }

@@ -82,7 +82,8 @@ export async function startUpstashAdapter(options: { redisPort: number; token: s
   /** One shared connection, reopened once redis has closed it. */
   async function redis(): Promise<RespConnection> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const pending = (connection ??= RespConnection.open(options.redisPort));
+      connection ??= RespConnection.open(options.redisPort);
+      const pending = connection;
       const current = await pending.catch((error: Error) => error);
       if (current instanceof RespConnection && !current.closed) return current;
       if (connection === pending) connection = undefined;

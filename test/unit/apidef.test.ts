@@ -1,15 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { compileApi, parseTykExpiry } from "../../src/apidef/compile";
-import { parseApiDefinition } from "../../src/apidef/load";
+import { parseTykExpiry } from "../../src/apidef/compile";
+import { compileDefinition } from "../../src/compile";
+import { parseGatewayConfig } from "../../src/config";
 import { compileListenPath, compilePathPattern } from "../../src/apidef/paths";
 import { RouteTable } from "../../src/apidef/route-table";
 
 const minimal = { api_id: "a", proxy: { listen_path: "/a/", target_url: "http://upstream.test" } };
 
+const config = parseGatewayConfig({});
+
+function parseApiDefinition(raw: Record<string, unknown>) {
+  const result = compileDefinition(raw, config);
+  return result.ok ? { ok: true as const, definition: raw } : result;
+}
+
 function compiled(overrides: Record<string, unknown>) {
-  const parsed = parseApiDefinition({ ...minimal, ...overrides });
-  if (!parsed.ok) throw new Error(parsed.error);
-  return compileApi(parsed.definition);
+  const result = compileDefinition({ ...minimal, ...overrides }, config);
+  if (!result.ok) throw new Error(result.error);
+  return result.api;
 }
 
 describe("API definition schema", () => {
@@ -36,9 +44,27 @@ describe("API definition schema", () => {
     expect(compiled({ version_data: { versions: { v1: {} } } }).versioning.enabled).toBe(true);
   });
 
-  it("falls back to the auth token when no auth method is switched on", () => {
-    expect(compiled({}).authMethods).toEqual(["auth_token"]);
-    expect(compiled({ use_keyless: true }).authMethods).toEqual([]);
+  it("builds each API's chain from the features it uses", () => {
+    expect(compiled({}).chain).toEqual([
+      "VersionCheck",
+      "Authentication",
+      "ApplyPolicies",
+      "KeyExpired",
+      "AccessRights",
+      "GranularAccess",
+      "RateLimitAndQuotaCheck + RateLimitForAPI",
+      "ReverseProxy",
+    ]);
+    expect(compiled({ use_keyless: true }).chain).toEqual(["VersionCheck", "ReverseProxy"]);
+    expect(compiled({ use_keyless: true, global_rate_limit: { rate: 5, per: 1 }, strip_auth_data: true }).chain).toEqual([
+      "VersionCheck",
+      "RateLimitAndQuotaCheck + RateLimitForAPI",
+      "ReverseProxy",
+    ]);
+    const rewritten = {
+      version_data: { not_versioned: true, versions: { Default: { extended_paths: { url_rewrites: [{ path: "/a", match_pattern: "a", rewrite_to: "b" }] } } } },
+    };
+    expect(compiled({ use_keyless: true, ...rewritten }).chain).toContain("URLRewriteMiddleware");
   });
 });
 

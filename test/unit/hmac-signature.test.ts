@@ -20,7 +20,9 @@ describe("HMAC signature header", () => {
 
   it("builds the signing string like Tyk, X-Aux-Date taking the place of date", () => {
     const request = new Request("http://gw/api/a%20b?q=1", { method: "POST", headers: { date: "D", "x-aux-date": "AUX", "x-custom": "  v  " } });
-    expect(signingString(request, new URL(request.url), ["(request-target)", "date", "X-Custom"])).toBe("(request-target): post /api/a b\nx-aux-date: AUX\nx-custom: v");
+    expect(signingString(request, new URL(request.url), ["(request-target)", "date", "X-Custom"])).toBe(
+      "(request-target): post /api/a b\nx-aux-date: AUX\nx-custom: v",
+    );
   });
 });
 

@@ -34,13 +34,19 @@ describe("policy merge", () => {
     expect(result.ok).toBe(true);
     const right = result.ok ? result.session.access_rights["a"] : undefined;
     expect(right?.versions).toEqual(["v1", "v2"]);
-    expect(right?.allowed_urls).toEqual([{ url: "/x", methods: ["GET", "POST"] }, { url: "/y", methods: [] }]);
+    expect(right?.allowed_urls).toEqual([
+      { url: "/x", methods: ["GET", "POST"] },
+      { url: "/y", methods: [] },
+    ]);
   });
 
   it("lets -1 (unlimited) quota beat any number and the shortest interval win the rate", () => {
     const result = applyPolicies(
       session({ apply_policies: ["a", "b"] }),
-      policies({ id: "a", rate: 10, per: 1, quota_max: 1000, access_rights: access("x") }, { id: "b", rate: 100, per: 60, quota_max: -1, access_rights: access("x") }),
+      policies(
+        { id: "a", rate: 10, per: 1, quota_max: 1000, access_rights: access("x") },
+        { id: "b", rate: 100, per: 60, quota_max: -1, access_rights: access("x") },
+      ),
       "org",
     );
     expect(result.ok && { rate: result.session.rate, per: result.session.per, quota: result.session.quota_max }).toEqual({ rate: 10, per: 1, quota: -1 });

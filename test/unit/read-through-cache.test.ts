@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ReadThroughCache } from "../../src/cache/read-through-cache";
+import { ReadThroughCache } from "../../src/lib/read-through-cache";
 
 const background: Promise<unknown>[] = [];
 const waitUntil = (promise: Promise<unknown>) => void background.push(promise);

@@ -1,4 +1,4 @@
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { sqlRow } from "./rows";
 import type { Migration } from "./sink";
 

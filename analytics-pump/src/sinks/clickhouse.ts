@@ -1,4 +1,4 @@
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { clickHouseMigrations, clickHouseRow, supportsTtl } from "./clickhouse-schema";
 import { MigrationGate, type Sink } from "./sink";
 
@@ -33,14 +33,19 @@ export class ClickHouseSink implements Sink {
   }
 
   private async migrate(): Promise<void> {
-    await this.query("CREATE TABLE IF NOT EXISTS portcullis_migrations (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version");
+    await this.query(
+      "CREATE TABLE IF NOT EXISTS portcullis_migrations (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version",
+    );
     const applied = new Set((await this.query("SELECT version FROM portcullis_migrations FINAL FORMAT TSV")).split("\n").filter(Boolean).map(Number));
     const ttl = supportsTtl((await this.query("SELECT version() FORMAT TSV")).trim());
     for (const migration of clickHouseMigrations(ttl)) {
       if (applied.has(migration.version)) continue;
       // ClickHouse has no DDL transactions: every statement is IF NOT EXISTS, so a half-done run can be repeated.
       for (const statement of migration.statements) await this.query(statement);
-      await this.query("INSERT INTO portcullis_migrations FORMAT JSONEachRow", JSON.stringify({ version: migration.version, name: migration.name, applied_at: new Date().toISOString().slice(0, 19).replace("T", " ") }));
+      await this.query(
+        "INSERT INTO portcullis_migrations FORMAT JSONEachRow",
+        JSON.stringify({ version: migration.version, name: migration.name, applied_at: new Date().toISOString().slice(0, 19).replace("T", " ") }),
+      );
     }
   }
 

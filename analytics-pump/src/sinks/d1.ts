@@ -1,4 +1,4 @@
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { d1Migrations } from "./d1-schema";
 import { sqlColumns, sqlRow } from "./rows";
 import { MigrationGate, type Sink } from "./sink";

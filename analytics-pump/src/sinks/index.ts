@@ -20,6 +20,9 @@ export function sinksFor(config: PumpConfig): Sink[] {
           user: config.CLICKHOUSE_USER,
           password: config.CLICKHOUSE_PASSWORD,
         });
+      default:
+        // Unreachable: the config schema only admits the names above.
+        throw new Error(`unknown analytics sink ${name satisfies never}`);
     }
   });
 }

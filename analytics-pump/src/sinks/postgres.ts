@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { insertBatchSql, postgresMigrations } from "./postgres-schema";
 import { sqlRow } from "./rows";
 import { MigrationGate, type Sink } from "./sink";
@@ -12,7 +12,9 @@ async function migrate(client: pg.Client): Promise<void> {
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [migrationLockId]);
-    await client.query("CREATE TABLE IF NOT EXISTS portcullis_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS portcullis_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
     const applied = new Set((await client.query<{ version: number }>("SELECT version FROM portcullis_migrations")).rows.map((row) => row.version));
     for (const migration of postgresMigrations) {
       if (applied.has(migration.version)) continue;

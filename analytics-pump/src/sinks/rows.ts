@@ -1,4 +1,4 @@
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 
 /*
  * A record as a row of tyk-pump's SQL `tyk_analytics` table: gorm's column
@@ -92,6 +92,7 @@ export function sqlRow(record: AnalyticsRecord): SqlRow {
 }
 
 /** The columns in table order; D1 and Postgres inserts list them in this order. */
+// biome-ignore format: a packed list reads better than one column per line
 export const sqlColumns = [
   "id", "method", "host", "path", "rawpath", "contentlength", "useragent", "day", "month", "year", "hour",
   "responsecode", "apikey", "timestamp", "apiversion", "api_name", "apiid", "orgid", "oauthid", "requesttime",

@@ -37,7 +37,8 @@ it("stores 10k records exactly once in every sink across sink outages", { timeou
   await send(8_000, 10_000);
 
   const deadline = Date.now() + 240_000;
-  const complete = async () => (await storedInPostgres(ids)) === 10_000 && (await storedInClickHouse(prefix)).exact === 10_000 && (await storedInD1(ids)) === 10_000;
+  const complete = async () =>
+    (await storedInPostgres(ids)) === 10_000 && (await storedInClickHouse(prefix)).exact === 10_000 && (await storedInD1(ids)) === 10_000;
   while (Date.now() < deadline && !(await complete())) await sleep(500);
   await sleep(3_000);
 

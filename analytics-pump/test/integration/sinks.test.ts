@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { sampleRecord } from "../../../test/analytics/support/sample-record";
 import { aggregateTotals, deliver, deliveriesOf, expectedTotals, storedInD1, type Totals } from "../support/pump";
 import { clickhouse, control, idList, int, postgresQuery, storedInClickHouse, storedInPostgres } from "./support/stores";

@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, type QueueResult } from "cloudflare:test";
-import type { AnalyticsRecord } from "../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import worker from "../../src/index";
 
 export const queueName = "portcullis-analytics";
@@ -31,7 +31,9 @@ export async function storedInD1(ids: string[]): Promise<number> {
   let total = 0;
   for (let offset = 0; offset < ids.length; offset += 500) {
     const chunk = JSON.stringify(ids.slice(offset, offset + 500));
-    const row = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM tyk_analytics WHERE id IN (SELECT value FROM json_each(?1))").bind(chunk).first<{ n: number }>();
+    const row = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM tyk_analytics WHERE id IN (SELECT value FROM json_each(?1))")
+      .bind(chunk)
+      .first<{ n: number }>();
     total += row?.n ?? 0;
   }
   return total;

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
-import { analyticsRecordSchema, type AnalyticsRecord } from "../../../src/analytics/schema";
+import { analyticsRecordSchema, type AnalyticsRecord } from "../../../src/contract/analytics-record";
 import app from "../../../src/index";
 
 const queue = "portcullis-analytics";

@@ -1,4 +1,4 @@
-import { emptyGeo, type AnalyticsRecord } from "../../../src/analytics/schema";
+import { emptyGeo, type AnalyticsRecord } from "../../../src/contract/analytics-record";
 
 /**
  * A valid analytics record for tests that exercise transport and storage,

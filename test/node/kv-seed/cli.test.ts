@@ -8,7 +8,10 @@ import { projectRoot, runCli, seedDir, tempDir, validApi, validSession } from ".
 /** Everything in the local KV under `persistTo`, read back through Miniflare as wrangler dev would. */
 async function readLocalKv(persistTo: string): Promise<Record<string, string>> {
   // getPlatformProxy takes the versioned state directory that `--persist-to` appends "v3" to.
-  const proxy = await getPlatformProxy<{ GATEWAY_KV: KVNamespace }>({ configPath: join(projectRoot, "wrangler.toml"), persist: { path: join(persistTo, "v3") } });
+  const proxy = await getPlatformProxy<{ GATEWAY_KV: KVNamespace }>({
+    configPath: join(projectRoot, "wrangler.toml"),
+    persist: { path: join(persistTo, "v3") },
+  });
   try {
     const kv = proxy.env.GATEWAY_KV;
     const { keys } = await kv.list();
@@ -20,7 +23,11 @@ async function readLocalKv(persistTo: string): Promise<Record<string, string>> {
 }
 
 function documentsOf(store: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(store).filter(([key]) => key !== "portcullis:config-version").map(([key, value]) => [key, JSON.parse(value)]));
+  return Object.fromEntries(
+    Object.entries(store)
+      .filter(([key]) => key !== "portcullis:config-version")
+      .map(([key, value]) => [key, JSON.parse(value)]),
+  );
 }
 
 describe("kv-seed CLI", () => {
@@ -38,6 +45,26 @@ describe("kv-seed CLI", () => {
     expect(run.stderr).toContain(`2 problems in ${dir}; nothing was written`);
     expect(run.stderr).toContain("apps/broken.json: proxy.target_url: must be an absolute URL");
     expect(run.stderr).toMatch(/keys\/bad\.json: access_rights\.orders\.versions: /);
+    expect(await readdir(persistTo)).toEqual([]);
+  });
+
+  it("prints the fields each API definition sets that the gateway does not honour, and writes nothing under --strict", async () => {
+    const dir = await seedDir({
+      ...goodFiles,
+      "apps/cors.json": validApi({ api_id: "cors", proxy: { listen_path: "/cors/", target_url: "http://127.0.0.1:9" }, CORS: { enable: true } }),
+      "apps/mtls.json": validApi({ api_id: "mtls", proxy: { listen_path: "/mtls/", target_url: "http://127.0.0.1:9" }, use_mutual_tls_auth: true }),
+    });
+    const persistTo = await tempDir();
+
+    const dryRun = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stderr).toContain("apps/cors.json: 1 field not honoured\n  CORS.enable: CORS is not supported; it is ignored");
+    expect(dryRun.stderr).toContain("apps/mtls.json: 1 field not honoured; the gateway will NOT serve this API\n  use_mutual_tls_auth:");
+    expect(dryRun.stderr).not.toContain("apps/orders.json");
+
+    const strict = await runCli([dir, "--strict", "--persist-to", persistTo]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain("--strict: 2 API definitions set fields the gateway does not honour; nothing was written");
     expect(await readdir(persistTo)).toEqual([]);
   });
 

@@ -19,4 +19,3 @@ export const expectedDocuments = {
   [`apikey-${sha256("first-key")}`]: validSession({ alias: "one" }),
   [`apikey-${sha256("second-key")}`]: validSession({ alias: "two" }),
 };
-

@@ -12,7 +12,7 @@ import { tempDir, validApi, validSession } from "./support";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 const seed: SeedSet = {
-  apis: [{ file: "apps/orders.json", id: "orders", document: validApi() }],
+  apis: [{ file: "apps/orders.json", id: "orders", document: validApi(), warnings: [], notServed: false }],
   policies: [{ file: "policies/policies.json", id: "gold", document: { id: "gold", rate: 100, per: 1 } }],
   policyFiles: 1,
   keys: [{ file: "keys/dev.json", id: "dev-key-123", document: validSession() }],
@@ -37,7 +37,10 @@ describe("planEntries", () => {
 
   it("hashes Tyk's base64 JSON keys whole, as the gateway looks them up", async () => {
     const token = Buffer.from(JSON.stringify({ org: "default", id: "abc", h: "sha256" })).toString("base64");
-    const entries = await planEntries({ ...seed, apis: [], policies: [], keys: [{ file: "keys/t.json", id: token, document: {} }] }, { hashKeys: true, hashKeyFunction: "sha256" });
+    const entries = await planEntries(
+      { ...seed, apis: [], policies: [], keys: [{ file: "keys/t.json", id: token, document: {} }] },
+      { hashKeys: true, hashKeyFunction: "sha256" },
+    );
 
     expect(entries).toEqual([{ key: `apikey-${sha256(token)}`, value: "{}" }]);
   });
@@ -50,7 +53,11 @@ describe("planEntries", () => {
 describe("seedSettings", () => {
   it("reads TYK_GW_HASHKEYS, TYK_GW_HASHKEYFUNCTION and TYK_GW_MINTOKENLENGTH with the gateway's defaults", () => {
     expect(seedSettings({}, {})).toEqual({ hashKeys: true, hashKeyFunction: "sha256", minTokenLength: 3 });
-    expect(seedSettings({ TYK_GW_HASHKEYS: "false", TYK_GW_MINTOKENLENGTH: "8" }, {})).toEqual({ hashKeys: false, hashKeyFunction: "sha256", minTokenLength: 8 });
+    expect(seedSettings({ TYK_GW_HASHKEYS: "false", TYK_GW_MINTOKENLENGTH: "8" }, {})).toEqual({
+      hashKeys: false,
+      hashKeyFunction: "sha256",
+      minTokenLength: 8,
+    });
   });
 
   it("lets flags override the vars and names the flag when it is bad", () => {
@@ -105,10 +112,30 @@ describe("loadVars", () => {
 describe("bulkPutArgs", () => {
   it("targets the GATEWAY_KV binding locally (with the persistence dir) or remotely (with the environment)", () => {
     expect(bulkPutArgs("/tmp/e.json", { mode: "local", configPath: "/p/wrangler.toml", env: undefined, persistTo: "/tmp/state" })).toEqual([
-      "kv", "bulk", "put", "/tmp/e.json", "--binding", "GATEWAY_KV", "--local", "--config", "/p/wrangler.toml", "--persist-to", "/tmp/state",
+      "kv",
+      "bulk",
+      "put",
+      "/tmp/e.json",
+      "--binding",
+      "GATEWAY_KV",
+      "--local",
+      "--config",
+      "/p/wrangler.toml",
+      "--persist-to",
+      "/tmp/state",
     ]);
     expect(bulkPutArgs("/tmp/e.json", { mode: "remote", configPath: "/p/wrangler.toml", env: "eu", persistTo: "/tmp/state" })).toEqual([
-      "kv", "bulk", "put", "/tmp/e.json", "--binding", "GATEWAY_KV", "--remote", "--config", "/p/wrangler.toml", "--env", "eu",
+      "kv",
+      "bulk",
+      "put",
+      "/tmp/e.json",
+      "--binding",
+      "GATEWAY_KV",
+      "--remote",
+      "--config",
+      "/p/wrangler.toml",
+      "--env",
+      "eu",
     ]);
   });
 });

@@ -51,7 +51,10 @@ describe("readSeedDir", () => {
 
     const result = await readSeedDir(dir, options);
 
-    expect(result).toEqual({ ok: true, seed: { apis: [{ file: "apps/orders.json", id: "orders", document: api }], policies: [], policyFiles: 0, keys: [] } });
+    expect(result).toEqual({
+      ok: true,
+      seed: { apis: [{ file: "apps/orders.json", id: "orders", document: api, warnings: [], notServed: false }], policies: [], policyFiles: 0, keys: [] },
+    });
   });
 
   it("reads Tyk's policy map (key = id) and policy arrays, and refuses conflicting ids", async () => {

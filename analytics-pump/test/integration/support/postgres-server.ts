@@ -32,8 +32,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(await run("id", ["-u", "postgres"])), Number(await run("id", ["-g", "postgres"])));
-  const pg = (tool: string, args: string[]) =>
-    asRoot ? run("runuser", ["-u", "postgres", "--", join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const pg = (tool: string, args: string[]) => (asRoot ? run("runuser", ["-u", "postgres", "--", join(bin, tool), ...args]) : run(join(bin, tool), args));
 
   const password = randomBytes(12).toString("hex");
   const passwordFile = join(dir, "password");

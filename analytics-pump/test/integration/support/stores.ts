@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import pg from "pg";
-import type { AnalyticsRecord } from "../../../../src/analytics/schema";
+import type { AnalyticsRecord } from "../../../../src/contract/analytics-record";
 
 /** Runs one query on the test cluster, for assertions. */
 export async function postgresQuery<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {

@@ -1,0 +1,217 @@
+import type { UnsupportedFeature } from "./catalogue";
+import { anyEndpoint, at, endpointFeature, flagFeature, isSet, type Json, object, off, on, versions } from "./catalogue-unsupported";
+
+/*
+ * Tyk features Portcullis does not implement and that do not restrict who
+ * may call the API: a definition using them is served, with a warning. Their
+ * `active` conditions follow Tyk as in catalogue-unsupported.ts.
+ */
+
+type Definition = Record<string, unknown>;
+
+/** A Go duration other than zero: Tyk writes "0s" for none. */
+function isDuration(value: unknown): boolean {
+  if (typeof value === "number") return value !== 0;
+  return typeof value === "string" && /^([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+$/.test(value) && /[1-9]/.test(value);
+}
+
+const isPositive = (value: unknown): boolean => (typeof value === "number" ? value > 0 : isSet(value));
+
+/** Tyk reads the version from the request unless the API is unversioned (APISpec.getVersionFromRequest). */
+const versioned = (definition: Definition): boolean => !off(at(definition, "version_data.not_versioned")) || on(at(definition, "definition.enabled"));
+const urlVersioned = (definition: Definition): boolean => versioned(definition) && at(definition, "definition.location") === "url";
+
+const changesHeaders = (entry: Json): boolean => isSet(entry.add_headers) || isSet(entry.delete_headers);
+
+// Tyk serves these protocols over HTTP, as Workers do; "tcp" and "tls" are raw TCP services.
+const httpProtocols = new Set(["", "http", "https", "h2c"]);
+
+export const reportedFeatures: readonly UnsupportedFeature[] = [
+  flagFeature("CORS", "CORS.enable", false, ["CORS"]),
+  // The cache middleware, and so every cache list, runs only while caching is on (mw_redis_cache.go).
+  flagFeature("Response cache", "cache_options.enable_cache", false, [
+    "cache_options",
+    "version_data.versions.*.extended_paths.cache",
+    "version_data.versions.*.extended_paths.advance_cache_config",
+  ]),
+  endpointFeature("Enforced timeout", "hard_timeouts", false),
+  {
+    name: "Global enforced timeout",
+    fields: ["version_data.versions.*.global_enforce_timeout", "version_data.versions.*.global_enforce_timeout_disabled"],
+    security: false,
+    switch: "version_data.versions.*.global_enforce_timeout",
+    active: (definition) => versions(definition).some((version) => isDuration(version.global_enforce_timeout) && !off(version.global_enforce_timeout_disabled)),
+  },
+  endpointFeature("Circuit breaker", "circuit_breakers", false),
+  endpointFeature("Request size limit", "size_limits", false),
+  {
+    name: "Global request size limit",
+    fields: ["version_data.versions.*.global_size_limit", "version_data.versions.*.global_size_limit_disabled"],
+    security: false,
+    switch: "version_data.versions.*.global_size_limit",
+    active: (definition) => versions(definition).some((version) => isPositive(version.global_size_limit) && !off(version.global_size_limit_disabled)),
+  },
+  endpointFeature("Request body transform", "transform", false),
+  endpointFeature("Response body transform", "transform_response", false),
+  endpointFeature("JQ request transform", "transform_jq", false),
+  endpointFeature("JQ response transform", "transform_jq_response", false),
+  endpointFeature("Endpoint request header transform", "transform_headers", false, changesHeaders),
+  endpointFeature("Endpoint response header transform", "transform_response_headers", false, changesHeaders),
+  {
+    // Unlike the endpoint lists, applied whatever `use_extended_paths` says.
+    name: "Global response header",
+    fields: [
+      "version_data.versions.*.global_response_headers",
+      "version_data.versions.*.global_response_headers_remove",
+      "version_data.versions.*.global_response_headers_disabled",
+    ],
+    security: false,
+    switch: "version_data.versions.*.global_response_headers",
+    active: (definition) =>
+      versions(definition).some(
+        (version) =>
+          !off(version.global_response_headers_disabled) && (isSet(version.global_response_headers) || isSet(version.global_response_headers_remove)),
+      ),
+  },
+  {
+    name: "URL rewrite trigger",
+    fields: ["version_data.versions.*.extended_paths.url_rewrites.*.triggers"],
+    security: false,
+    switch: "version_data.versions.*.extended_paths.url_rewrites.*.triggers",
+    active: (definition) => anyEndpoint(definition, "url_rewrites", (entry) => isSet(entry.triggers)),
+  },
+  endpointFeature("Method transform", "method_transforms", false),
+  endpointFeature("JSON schema validation", "validate_json", false),
+  endpointFeature("Mock response", "mock_response", false),
+  endpointFeature("Virtual endpoint", "virtual", false),
+  endpointFeature("Persisted GraphQL query", "persist_graphql", false),
+  {
+    name: "Error override",
+    fields: ["error_overrides", "error_overrides_disabled"],
+    security: false,
+    switch: "error_overrides",
+    active: (definition) => isSet(definition.error_overrides) && !off(definition.error_overrides_disabled),
+  },
+  {
+    name: "Event handler",
+    fields: ["event_handlers"],
+    security: false,
+    switch: "event_handlers",
+    active: (definition) => Object.values(object(at(definition, "event_handlers.events"))).some(isSet),
+  },
+  {
+    name: "Uptime testing",
+    fields: ["uptime_tests"],
+    security: false,
+    switch: "uptime_tests",
+    active: (definition) =>
+      !off(at(definition, "uptime_tests.disabled")) &&
+      (isSet(at(definition, "uptime_tests.check_list")) || on(at(definition, "uptime_tests.config.service_discovery.use_discovery_service"))),
+  },
+  {
+    // Consulted only when picking a load-balanced target (reverse_proxy.go).
+    name: "Skipping targets that fail uptime tests",
+    fields: ["proxy.check_host_against_uptime_tests"],
+    security: false,
+    switch: "proxy.check_host_against_uptime_tests",
+    active: (definition) => on(at(definition, "proxy.check_host_against_uptime_tests")) && on(at(definition, "proxy.enable_load_balancing")),
+  },
+  flagFeature("Service discovery", "proxy.service_discovery.use_discovery_service", false, ["proxy.service_discovery"]),
+  {
+    name: "Upstream transport configuration",
+    fields: ["proxy.transport"],
+    security: false,
+    switch: "proxy.transport",
+    active: (definition) => isSet(at(definition, "proxy.transport")),
+  },
+  // Keeps the target URL's own trailing slash when the request path is empty (singleJoiningSlash).
+  flagFeature("Disabling slash stripping", "proxy.disable_strip_slash", false),
+  {
+    name: "Upstream mutual TLS",
+    fields: ["upstream_certificates", "upstream_certificates_disabled"],
+    security: false,
+    switch: "upstream_certificates",
+    active: (definition) => isSet(definition.upstream_certificates) && !off(definition.upstream_certificates_disabled),
+  },
+  flagFeature("Upstream authentication", "upstream_auth.enabled", false, ["upstream_auth"]),
+  flagFeature("Request signing", "request_signing.is_enabled", false, ["request_signing"]),
+  { name: "Custom listen port", fields: ["listen_port"], security: false, switch: "listen_port", active: (definition) => isSet(definition.listen_port) },
+  {
+    // The PROXY protocol flag is read only by TCP services.
+    name: "TCP / TLS service",
+    fields: ["protocol", "enable_proxy_protocol"],
+    security: false,
+    switch: "protocol",
+    active: (definition) => isSet(definition.protocol) && !httpProtocols.has(String(definition.protocol)),
+  },
+  {
+    name: "JSON-RPC error format",
+    fields: ["json_rpc_version"],
+    security: false,
+    switch: "json_rpc_version",
+    active: (definition) => isSet(definition.json_rpc_version),
+  },
+  {
+    // Only where sessions are written changes; keys are still looked up in Portcullis's own store.
+    name: "Session provider storage engine",
+    fields: ["session_provider"],
+    security: false,
+    switch: "session_provider.storage_engine",
+    active: (definition) => at(definition, "session_provider.storage_engine") === "rpc",
+  },
+  flagFeature("Context variable extraction", "enable_context_vars", false),
+  flagFeature("Batch request support", "enable_batch_request_support", false),
+  {
+    name: "Response processor",
+    fields: ["response_processors"],
+    security: false,
+    switch: "response_processors",
+    active: (definition) => isSet(definition.response_processors),
+  },
+  flagFeature("Detailed recording", "enable_detailed_recording", false),
+  flagFeature("Detailed tracing", "detailed_tracing", false),
+  flagFeature("Analytics plugin", "analytics_plugin.enable", false, ["analytics_plugin"]),
+  // Changes what the Gateway API does when a key is saved, not how requests are handled.
+  flagFeature("Keeping quotas when keys are saved", "dont_set_quota_on_create", false),
+  {
+    // Cloudflare terminates TLS, so the API's own server certificates are never presented.
+    name: "API TLS certificate",
+    fields: ["certificates"],
+    security: false,
+    switch: "certificates",
+    active: (definition) => isSet(definition.certificates) && !off(definition.domain_disabled),
+  },
+
+  flagFeature("Versioning with separate APIs", "definition.enabled", false, [
+    "definition.enabled",
+    "definition.name",
+    "definition.default",
+    "definition.versions",
+  ]),
+  {
+    name: "Fallback to the default version",
+    fields: ["definition.fallback_to_default"],
+    security: false,
+    switch: "definition.fallback_to_default",
+    active: (definition) => versioned(definition) && on(at(definition, "definition.fallback_to_default")),
+  },
+  {
+    // Decides whether the first path segment is stripped as a version.
+    name: "URL versioning pattern",
+    fields: ["definition.url_versioning_pattern"],
+    security: false,
+    switch: "definition.url_versioning_pattern",
+    active: (definition) =>
+      urlVersioned(definition) &&
+      isSet(at(definition, "definition.url_versioning_pattern")) &&
+      (on(at(definition, "definition.strip_versioning_data")) || on(at(definition, "definition.strip_path"))),
+  },
+  {
+    // With URL versioning Tyk drops a leading "/<slug>" before reading the version segment (getVersionFromRequest).
+    name: "Slug prefix before a URL version",
+    fields: ["slug"],
+    security: false,
+    switch: "slug",
+    active: (definition) => urlVersioned(definition) && isSet(definition.slug),
+  },
+];

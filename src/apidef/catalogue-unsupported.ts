@@ -1,0 +1,281 @@
+import type { UnsupportedFeature } from "./catalogue";
+
+/*
+ * Tyk features Portcullis does not implement that restrict who may call an
+ * API (the report-only ones are in catalogue-reported.ts), and the readers
+ * both files use. Each `active` follows the condition under which Tyk
+ * 31e219be acts on the feature (gateway/api_loader.go and each middleware's
+ * EnabledForSpec), read from the raw JSON, where any value may be missing or
+ * of the wrong type.
+ *
+ * A malformed switch counts as on: Tyk refuses to load a definition whose
+ * boolean is not a boolean, so it must not quietly turn a protection off here.
+ * For the same reason only a real `true` turns a feature off through a
+ * `*_disabled` flag.
+ */
+
+export type Json = Record<string, unknown>;
+type Definition = Record<string, unknown>;
+
+export function object(value: unknown): Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {};
+}
+
+export function at(value: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((current, key) => object(current)[key], value);
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Differs from Go's zero value. A struct whose fields are all zero is zero: Tyk's exports are full of them. */
+export function isSet(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === "") return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.values(value).some(isSet);
+  return true;
+}
+
+/** A switch is on unless absent, null or false. */
+export const on = (value: unknown): boolean => value !== undefined && value !== null && value !== false;
+/** A `*_disabled` flag turns its feature off only when it is exactly true. */
+export const off = (value: unknown): boolean => value === true;
+
+export function versions(definition: Definition): Json[] {
+  return Object.values(object(at(definition, "version_data.versions"))).map(object);
+}
+
+/*
+ * Tyk reads a version's `extended_paths` only when `use_extended_paths` is
+ * true, and its legacy `paths` otherwise. Portcullis reads a missing flag as
+ * true, so both count when it is missing.
+ */
+export const usesExtendedPaths = (version: Json): boolean => version.use_extended_paths !== false;
+const usesLegacyPaths = (version: Json): boolean => version.use_extended_paths !== true;
+
+export function anyEndpoint(definition: Definition, kind: string, applies: (entry: Json) => boolean = () => true): boolean {
+  return versions(definition)
+    .filter(usesExtendedPaths)
+    .flatMap((version) => list(at(version, `extended_paths.${kind}`)).map(object))
+    .some((entry) => !off(entry.disabled) && applies(entry));
+}
+
+/** A per-endpoint list of `extended_paths`, active while one entry is not disabled. */
+export function endpointFeature(name: string, kind: string, security: boolean, applies?: (entry: Json) => boolean): UnsupportedFeature {
+  const field = `version_data.versions.*.extended_paths.${kind}`;
+  return { name, fields: [field], security, switch: field, active: (definition) => anyEndpoint(definition, kind, applies) };
+}
+
+/** A feature turned on by one boolean, `fields` being everything it reads. */
+export function flagFeature(name: string, flag: string, security: boolean, fields: readonly string[] = [flag]): UnsupportedFeature {
+  return { name, fields: [...fields], security, switch: flag, active: (definition) => on(at(definition, flag)) };
+}
+
+/** A list of plugin hooks, active while one hook is not disabled. */
+function hookFeature(name: string, hook: string): UnsupportedFeature {
+  const field = `custom_middleware.${hook}`;
+  return {
+    name,
+    fields: [field],
+    security: true,
+    switch: field,
+    active: (definition) => list(at(definition, field)).some((entry) => !off(object(entry).disabled)),
+  };
+}
+
+// Keyless APIs run no auth middleware at all (api_loader.go), so auth settings on them are inert.
+const authChecked = (definition: Definition): boolean => definition.use_keyless !== true;
+
+const customAuthSwitches = ["custom_plugin_auth_enabled", "enable_coprocess_auth", "use_go_plugin_auth"];
+const otherAuthSwitches = [
+  "use_oauth2",
+  "external_oauth.enabled",
+  "use_basic_auth",
+  "enable_signature_checking",
+  "enable_jwt",
+  "use_openid",
+  ...customAuthSwitches,
+];
+
+/** Tyk checks an auth token when told to, or when no other auth method is on. */
+function authTokenChecked(definition: Definition): boolean {
+  if (!authChecked(definition)) return false;
+  return on(definition.use_standard_auth) || !otherAuthSwitches.some((flag) => on(at(definition, flag)));
+}
+
+/** `auth_configs.authToken`, or the deprecated `auth` when that key is absent (BaseMiddleware.getAuthToken). */
+function authTokenConfig(definition: Definition): Json {
+  const configs = object(definition.auth_configs);
+  return Object.hasOwn(configs, "authToken") ? object(configs.authToken) : object(definition.auth);
+}
+
+/** The deprecated mapping applies only while `scopes` is empty; with it, OIDC APIs read `scopes.oidc` (GetScopeToPolicyMapping). */
+function jwtScopeMapping(definition: Definition): unknown {
+  if (!isSet(definition.scopes)) return definition.jwt_scope_to_policy_mapping;
+  return at(definition, on(definition.use_openid) ? "scopes.oidc.scope_to_policy" : "scopes.jwt.scope_to_policy");
+}
+
+/** Tyk enforces a non-empty list unless access control is disabled, whatever the enable flag says (mw_ip_whitelist.go). */
+function ipList(definition: Definition, ips: string, enabled: string): boolean {
+  return isSet(definition[ips]) && (on(definition[enabled]) || !off(definition.ip_access_control_disabled));
+}
+
+export const restrictingFeatures: readonly UnsupportedFeature[] = [
+  // Auth methods come before the `auth_configs.*` entries, so a method's own key is matched first.
+  {
+    name: "OAuth 2.0",
+    fields: ["use_oauth2", "oauth_meta", "notifications", "auth_configs.oauth"],
+    security: true,
+    switch: "use_oauth2",
+    active: (definition) => authChecked(definition) && on(definition.use_oauth2),
+  },
+  {
+    name: "External OAuth",
+    fields: ["external_oauth", "auth_configs.externalOAuth"],
+    security: true,
+    switch: "external_oauth.enabled",
+    active: (definition) => authChecked(definition) && on(at(definition, "external_oauth.enabled")),
+  },
+  {
+    name: "OpenID Connect",
+    fields: ["use_openid", "openid_options", "scopes.oidc", "auth_configs.oidc"],
+    security: true,
+    switch: "use_openid",
+    active: (definition) => authChecked(definition) && on(definition.use_openid),
+  },
+  {
+    // The id extractor only caches what the auth plugin decided.
+    name: "Custom authentication plugin",
+    fields: [...customAuthSwitches, "custom_middleware.auth_check", "custom_middleware.id_extractor", "auth_configs.coprocess"],
+    security: true,
+    switch: "custom_plugin_auth_enabled",
+    active: (definition) => authChecked(definition) && customAuthSwitches.some((flag) => on(definition[flag])),
+  },
+  {
+    // Scopes pick the token's policies, replacing the default ones.
+    name: "JWT scope to policy mapping",
+    fields: ["scopes.jwt", "jwt_scope_to_policy_mapping", "jwt_scope_claim_name"],
+    security: true,
+    switch: "jwt_scope_to_policy_mapping",
+    active: (definition) => authChecked(definition) && on(definition.enable_jwt) && isSet(jwtScopeMapping(definition)),
+  },
+  {
+    // Tyk verifies tokens against these for Tyk OAS APIs only (mw_jwt.go); for a classic API it merely prefetches them.
+    name: "JWT verification against JWKS URIs",
+    fields: ["jwt_jwks_uris"],
+    security: true,
+    switch: "jwt_jwks_uris",
+    active: (definition) => authChecked(definition) && on(definition.enable_jwt) && on(definition.is_oas) && isSet(definition.jwt_jwks_uris),
+  },
+  {
+    name: "Auth token signature validation",
+    fields: ["auth.validate_signature", "auth.signature", "auth_configs.*.validate_signature", "auth_configs.*.signature"],
+    security: true,
+    switch: "auth_configs.authToken.validate_signature",
+    active: (definition) => authTokenChecked(definition) && on(authTokenConfig(definition).validate_signature),
+  },
+  {
+    // Both places count: the TLS handshake asks for a client certificate when either is set (cert.go).
+    name: "Auth token from client certificate",
+    fields: ["auth.use_certificate", "auth_configs.*.use_certificate"],
+    security: true,
+    switch: "auth_configs.authToken.use_certificate",
+    active: (definition) =>
+      authTokenChecked(definition) && (on(at(definition, "auth.use_certificate")) || on(at(definition, "auth_configs.authToken.use_certificate"))),
+  },
+  {
+    // LDAP or MDCB decides which keys exist; Portcullis's own key store would admit other callers.
+    name: "Auth provider storage engine",
+    fields: ["auth_provider"],
+    security: true,
+    switch: "auth_provider.storage_engine",
+    active: (definition) => ["ldap", "rpc"].includes(String(at(definition, "auth_provider.storage_engine"))),
+  },
+  // Checked before auth, so keyless APIs use it too.
+  flagFeature("Mutual TLS", "use_mutual_tls_auth", true, ["use_mutual_tls_auth", "client_certificates"]),
+  {
+    // Pins the upstream's certificate: without it a spoofed upstream would receive the callers' credentials.
+    name: "Certificate pinning",
+    fields: ["pinned_public_keys", "certificate_pinning_disabled"],
+    security: true,
+    switch: "pinned_public_keys",
+    active: (definition) => isSet(definition.pinned_public_keys) && !off(definition.certificate_pinning_disabled),
+  },
+  {
+    // Clearing `enable_ip_whitelisting` alone does not stop Tyk checking, so the list is the switch.
+    name: "IP allow list",
+    fields: ["enable_ip_whitelisting", "allowed_ips", "ip_access_control_disabled"],
+    security: true,
+    switch: "allowed_ips",
+    active: (definition) => ipList(definition, "allowed_ips", "enable_ip_whitelisting"),
+  },
+  {
+    name: "IP block list",
+    fields: ["enable_ip_blacklisting", "blacklisted_ips"],
+    security: true,
+    switch: "blacklisted_ips",
+    active: (definition) => ipList(definition, "blacklisted_ips", "enable_ip_blacklisting"),
+  },
+  // Reachable only from other APIs through tyk:// looping.
+  flagFeature("Internal API", "internal", true),
+  // Reachable only by internal looping: every outside request gets 403.
+  endpointFeature("Internal endpoint", "internal", true),
+  {
+    // Block and allow lists are access rules; an unenforced one exposes endpoints.
+    name: "Legacy path list",
+    fields: ["version_data.versions.*.paths"],
+    security: true,
+    switch: "version_data.versions.*.paths",
+    active: (definition) =>
+      versions(definition).some(
+        (version) => usesLegacyPaths(version) && ["ignored", "white_list", "black_list"].some((kind) => isSet(at(version, `paths.${kind}`))),
+      ),
+  },
+  {
+    // Without it "/ADMIN" would get past a black-listed "/admin" that Tyk blocks.
+    name: "Case-insensitive endpoint matching",
+    fields: ["version_data.versions.*.ignore_endpoint_case"],
+    security: true,
+    switch: "version_data.versions.*.ignore_endpoint_case",
+    active: (definition) =>
+      versions(definition).some(
+        (version) =>
+          on(version.ignore_endpoint_case) &&
+          usesExtendedPaths(version) &&
+          ["ignored", "white_list", "black_list", "mock_response"].some((kind) => isSet(at(version, `extended_paths.${kind}`))),
+      ),
+  },
+  // Plugins run arbitrary code that may accept or reject a caller.
+  {
+    // The driver and the traffic-log hook act only through a bundle or a hook, each reported on its own.
+    name: "Custom plugin bundle",
+    fields: ["custom_middleware_bundle", "custom_middleware_bundle_disabled", "custom_middleware.driver", "custom_middleware.traffic_logs"],
+    security: true,
+    switch: "custom_middleware_bundle",
+    active: (definition) => isSet(definition.custom_middleware_bundle) && !off(definition.custom_middleware_bundle_disabled),
+  },
+  hookFeature("Pre plugin", "pre"),
+  hookFeature("Post-authentication plugin", "post_key_auth"),
+  hookFeature("Post plugin", "post"),
+  hookFeature("Response plugin", "response"),
+  endpointFeature("Go plugin endpoint", "go_plugin", true),
+  // The GraphQL middleware enforces keys' field and depth limits and can turn introspection off.
+  flagFeature("GraphQL", "graphql.enabled", true, ["graphql"]),
+  {
+    // MCP keys are limited to named tools, resources and prompts.
+    name: "MCP",
+    fields: ["application_protocol"],
+    security: true,
+    switch: "application_protocol",
+    active: (definition) => isSet(definition.application_protocol),
+  },
+  {
+    // The OAS half of such an API (operation allow lists, request validation, OR-ed auth, scope checks) is not in this definition.
+    name: "Tyk OAS API",
+    fields: ["is_oas", "security_requirements", "security_requirement_scopes", "version_data.versions.*.extended_paths.validate_request"],
+    security: true,
+    switch: "is_oas",
+    active: (definition) => on(definition.is_oas),
+  },
+];

@@ -1,0 +1,110 @@
+import type { CoreApi, CoreVersion } from "../apidef/compile";
+import { clientIp } from "../lib/client-ip";
+import type { Logger } from "../lib/logger";
+import type { WaitUntil } from "../lib/wait-until";
+import type { Session } from "../session/schema";
+import type { Gateway } from "./gateway";
+import type { Identity } from "./identity";
+
+/** A step read a value before the step that sets it ran: a bug in the chain's order, never a client error. */
+export class ChainOrderError extends Error {
+  override name = "ChainOrderError";
+
+  constructor(value: string, setBy: string) {
+    super(`"${value}" was read before ${setBy} set it`);
+  }
+}
+
+/**
+ * One request on its way through an API's chain. Routing fills the fields
+ * every step may read; values that a step sets for later steps are read
+ * through checked accessors, so a step placed before the one it depends on
+ * fails loudly instead of seeing `undefined`.
+ */
+export class RequestContext {
+  readonly startedAt = Date.now();
+  /** The part of the request path the listen path matched. */
+  readonly listenPrefix: string;
+  /** The request path below the listen path, always starting with "/"; versioning and rewrites change it. */
+  apiPath: string;
+  /** Headers the upstream will receive; steps edit them in place. */
+  readonly upstreamHeaders: Headers;
+  /** Query string for the upstream, with its "?" (or empty). */
+  upstreamQuery: string;
+  /** Set by URL rewrites that point at a full URL instead of a path. */
+  rewrittenUrl: URL | undefined;
+  /** Milliseconds from sending the upstream request to its response headers. */
+  upstreamLatency: number | undefined;
+  /** The path matched an `ignored` entry: authentication and the key's limits are skipped. */
+  ignoredPath = false;
+
+  private versionValue: CoreVersion | undefined;
+  /** undefined: authentication has not run yet; null: the request carries no key (keyless API or ignored path). */
+  private identityValue: Identity | null | undefined;
+  private clientIpValue: string | undefined;
+
+  constructor(
+    readonly request: Request,
+    readonly url: URL,
+    readonly gateway: Gateway,
+    readonly api: CoreApi,
+    listenPathLength: number,
+    readonly waitUntil: WaitUntil,
+    readonly log: Logger,
+  ) {
+    this.listenPrefix = url.pathname.slice(0, listenPathLength);
+    this.apiPath = url.pathname.slice(listenPathLength) || "/";
+    this.upstreamHeaders = new Headers(request.headers);
+    this.upstreamQuery = url.search;
+    if (api.keyless) this.identityValue = null;
+  }
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  /** The resolved API version; set by the version check. */
+  get version(): CoreVersion {
+    if (!this.versionValue) throw new ChainOrderError("version", "the version check");
+    return this.versionValue;
+  }
+
+  set version(version: CoreVersion) {
+    this.versionValue = version;
+  }
+
+  /** The caller's identity, or null for a request without a key; set by authentication. */
+  get identity(): Identity | null {
+    if (this.identityValue === undefined) throw new ChainOrderError("identity", "authentication");
+    return this.identityValue;
+  }
+
+  set identity(identity: Identity | null) {
+    this.identityValue = identity;
+  }
+
+  /** Replaces the session (policies merged in) while keeping its storage id. */
+  replaceSession(session: Session): void {
+    const identity = this.identity;
+    if (identity) this.identityValue = { session, sessionId: identity.sessionId };
+  }
+
+  get session(): Session | undefined {
+    return this.identity?.session;
+  }
+
+  get sessionId(): string | undefined {
+    return this.identity?.sessionId;
+  }
+
+  /** What is known so far, for steps that report on a request however far it got (analytics). */
+  get known(): { version: CoreVersion | undefined; identity: Identity | undefined } {
+    return { version: this.versionValue, identity: this.identityValue ?? undefined };
+  }
+
+  /** The caller's address under the gateway's one client-IP rule (src/lib/client-ip.ts). */
+  get clientIp(): string {
+    this.clientIpValue ??= clientIp(this.request.headers, this.gateway.config.trustForwardedFor);
+    return this.clientIpValue;
+  }
+}

@@ -1,0 +1,63 @@
+import type { GatewayConfig } from "../config";
+import type { AnalyticsSender } from "../analytics/sender";
+import type { JwksCache } from "../auth/jwks";
+import type { PasswordCheckCache } from "../auth/password-cache";
+import type { LruCache } from "../lib/lru";
+import type { RateLimiter } from "../ratelimit/durable-object";
+import type { Limits } from "../ratelimit/service";
+import type { KeyStore } from "../session/key-store";
+import type { Session } from "../session/schema";
+import type { ConfigCache } from "../snapshot/config-cache";
+import type { Store } from "../store";
+import type { ServedApi } from "./served-api";
+
+/** A session with its policies merged for one org, valid for one config version. */
+export interface MergedSession {
+  version: string;
+  orgId: string;
+  /** null: the policies could not be applied, so the key is refused. */
+  session: Session | null;
+}
+
+/** The session derived for one JWT identity, kept while the stored base session is the same object. */
+export interface DerivedSession {
+  base: Session | null;
+  session: Session;
+}
+
+/**
+ * Everything an isolate keeps between requests, in one place. Caches are
+ * bounded LruCaches; the one WeakMap annotates session objects that the key
+ * cache owns, so it lives and dies with them.
+ */
+export interface Gateway {
+  config: GatewayConfig;
+  store: Store;
+  /** APIs, their chains and policies, swapped whole when the config version moves. */
+  configCache: ConfigCache<ServedApi>;
+  keys: KeyStore;
+  limits: Limits;
+  jwks: JwksCache;
+  analytics: AnalyticsSender | undefined;
+  caches: {
+    passwordChecks: PasswordCheckCache;
+    mergedSessions: WeakMap<Session, MergedSession>;
+    jwtSessions: LruCache<string, DerivedSession>;
+    /** Regexes compiled from keys' `allowed_urls` and endpoint limits, which arrive with sessions, not definitions. */
+    sessionPatterns: LruCache<string, RegExp | null>;
+    /** Imported JWT verification keys by algorithm and PEM. */
+    verificationKeys: LruCache<string, Promise<CryptoKey | Uint8Array>>;
+  };
+}
+
+/** Hono's view of the Worker: bindings from wrangler.toml and the isolate's gateway. */
+export interface Bindings {
+  GATEWAY_KV?: KVNamespace;
+  RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  [name: string]: unknown;
+}
+
+export interface GatewayEnv {
+  Bindings: Bindings;
+  Variables: { gateway: Gateway };
+}

@@ -1,0 +1,89 @@
+import { ClaimError, claimString, identityOf, oauthClientIdOf, type Claims } from "../../auth/jwt-claims";
+import type { RequestContext } from "../../chain/context";
+import type { Identity } from "../../chain/identity";
+import { hex, utf8 } from "../../lib/encoding";
+import { messages, TykError } from "../../lib/tyk-error";
+import { generateToken } from "../../session/keys";
+import { policyIdsOf } from "../../session/policies";
+import { sessionSchema, type Session } from "../../session/schema";
+import type { AuthOptions } from "./options";
+
+/*
+ * The session behind a centrally verified JWT (Tyk's processCentralisedJWT).
+ * Its id is Tyk's virtual key, org + md5(identity), so every token of one
+ * identity shares one session and one set of rate-limit and quota counters.
+ * The policies come from `jwt_policy_field_name`, else the policy of the key
+ * named by `jwt_client_base_field`, else `jwt_default_policies`.
+ *
+ * Unlike Tyk, the session is not written to the store on first sight (a KV
+ * write per new identity and per refreshed `exp`); it is derived per request
+ * and cached. A session an operator stores under the virtual key (see
+ * `meta_data.TykJWTSessionID` in the README) is used as the base instead.
+ */
+
+const denied = (reason: string) => new TykError(403, messages.jwtPolicy(reason));
+
+async function md5Hex(text: string): Promise<string> {
+  return hex(await crypto.subtle.digest("MD5", utf8(text)));
+}
+
+/** The policy the token names, directly or through the key of its client id. */
+async function claimedPolicy(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<string | undefined> {
+  const { policyField, clientField } = options.jwt;
+  if (policyField) return claimString(claims, policyField);
+  if (!clientField) return undefined;
+  const clientId = claims[clientField];
+  if (typeof clientId !== "string" || clientId === "") return undefined;
+  const client = await ctx.gateway.keys.lookup(clientId, ctx.api.orgId, ctx.waitUntil);
+  return client ? policyIdsOf(client.session)[0] : undefined;
+}
+
+async function policiesFor(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<string[]> {
+  const defaults = options.jwt.defaultPolicies;
+  const claimed = await claimedPolicy(ctx, options, claims);
+  const base = claimed ?? defaults[0];
+  if (!base) throw denied("no matching policy found");
+  const snapshot = await ctx.gateway.configCache.current(ctx.waitUntil);
+  const policy = snapshot.policies.get(base);
+  if (!policy || policy.org_id !== ctx.api.orgId) throw denied("no matching policy");
+  return claimed ? [claimed] : [...new Set(defaults)];
+}
+
+/**
+ * The session expires with the token. Tyk copies `exp` as is, so a token the
+ * exp skew lets through is then refused as an expired key; the skew is added
+ * here so it means what it says.
+ */
+function derive(base: Session | null, orgId: string, expirySkew: number, identity: string, virtualKey: string, policies: string[], claims: Claims): Session {
+  const exp = typeof claims["exp"] === "number" ? Math.floor(claims["exp"]) + expirySkew : 0;
+  const session = base ?? sessionSchema.parse({ org_id: orgId, alias: identity, meta_data: { TykJWTSessionID: virtualKey } });
+  return {
+    ...session,
+    apply_policies: policies,
+    apply_policy_id: "",
+    expires: Math.max(session.expires, exp),
+    oauth_client_id: oauthClientIdOf(claims),
+  };
+}
+
+export async function jwtIdentity(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<Identity> {
+  const { gateway, api } = ctx;
+  let identity: string;
+  try {
+    identity = identityOf(claims, options.jwt.identityField);
+  } catch (error) {
+    if (error instanceof ClaimError) throw new TykError(403, error.message);
+    throw error;
+  }
+  const virtualKey = generateToken(api.orgId, await md5Hex(identity), gateway.config.hashKeyFunction);
+  const sessionId = await gateway.keys.storageId(virtualKey);
+  const [base, policies] = await Promise.all([gateway.keys.cached(sessionId, ctx.waitUntil), policiesFor(ctx, options, claims)]);
+
+  // One stable object per identity, policies and expiry, so the policy merge cache holds across requests.
+  const cacheKey = `${sessionId}\u0000${policies.join(",")}\u0000${String(claims["exp"])}\u0000${oauthClientIdOf(claims)}`;
+  const cached = gateway.caches.jwtSessions.get(cacheKey);
+  if (cached && cached.base === base) return { session: cached.session, sessionId };
+  const session = derive(base, api.orgId, options.jwt.skews.expiresAt, identity, virtualKey, policies, claims);
+  gateway.caches.jwtSessions.set(cacheKey, { base, session });
+  return { session, sessionId };
+}

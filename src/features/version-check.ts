@@ -1,0 +1,126 @@
+import { z } from "zod";
+import type { CoreApi, CoreVersion } from "../apidef/compile";
+import { compilePathPattern } from "../apidef/paths";
+import { compileVersions, headerMap, list, pathPattern, perVersionFragment } from "../apidef/schema";
+import type { RequestContext } from "../chain/context";
+import { defineFeature } from "../chain/feature";
+import { messages, TykError } from "../lib/tyk-error";
+
+/*
+ * Tyk's VersionCheck: API and version expiry, the version the request asks
+ * for, then the version's endpoint lists. Ignored, black-listed and
+ * white-listed entries are checked in that order and the first match decides;
+ * a `reply` method action answers here, before authentication, as Tyk does.
+ * Every API runs it: later steps read the version it resolves.
+ */
+
+const methodAction = z.looseObject({
+  action: z.enum(["no_action", "reply"]).default("no_action"),
+  code: z.number().int().min(100).max(599).default(200),
+  data: z.string().default(""),
+  headers: headerMap.default({}),
+});
+
+const endpoint = z.looseObject({
+  path: pathPattern,
+  method: z.string().optional(),
+  disabled: z.boolean().default(false),
+  ignore_case: z.boolean().default(false),
+  method_actions: z.record(z.string(), methodAction).default({}),
+});
+
+type Endpoint = z.output<typeof endpoint>;
+type MethodAction = z.output<typeof methodAction>;
+type RuleKind = "ignored" | "black_list" | "white_list";
+
+interface EndpointRule {
+  kind: RuleKind;
+  pattern: RegExp;
+  /** null matches every method. */
+  methods: Set<string> | null;
+  actions: Record<string, MethodAction>;
+}
+
+interface VersionRules {
+  rules: EndpointRule[];
+  whiteListEnabled: boolean;
+}
+
+const ruleKinds: RuleKind[] = ["ignored", "black_list", "white_list"];
+const endpointFields = ["path", "method", "disabled", "ignore_case", "method_actions"];
+
+function methodsOf(method: string | undefined, actions: Record<string, MethodAction>): Set<string> | null {
+  const methods = method ? [method] : Object.keys(actions);
+  return methods.length > 0 ? new Set(methods.map((name) => name.toUpperCase())) : null;
+}
+
+function compileRules(kind: RuleKind, entries: Endpoint[]): EndpointRule[] {
+  return entries
+    .filter((entry) => !entry.disabled)
+    .map((entry) => ({
+      kind,
+      pattern: compilePathPattern(entry.path, entry.ignore_case),
+      methods: methodsOf(entry.method, entry.method_actions),
+      actions: Object.fromEntries(Object.entries(entry.method_actions).map(([method, action]) => [method.toUpperCase(), action])),
+    }));
+}
+
+function versionName(api: CoreApi, ctx: RequestContext): { name: string; apiPath: string } {
+  const { location, key, stripVersion } = api.versioning;
+  if (location === "header") return { name: ctx.request.headers.get(key) ?? "", apiPath: ctx.apiPath };
+  if (location === "url-param") return { name: ctx.url.searchParams.get(key) ?? "", apiPath: ctx.apiPath };
+  const [, name = "", ...rest] = ctx.apiPath.split("/");
+  return { name, apiPath: stripVersion && name ? `/${rest.join("/")}` : ctx.apiPath };
+}
+
+function resolveVersion(api: CoreApi, ctx: RequestContext): { version: CoreVersion; apiPath: string } {
+  if (!api.versioning.enabled) {
+    const version = api.versions.get("Default") ?? api.versions.values().next().value;
+    if (!version) throw new TykError(403, messages.versionDoesNotExist);
+    return { version, apiPath: ctx.apiPath };
+  }
+  const requested = versionName(api, ctx);
+  const name = requested.name || api.versioning.defaultVersion;
+  if (!name) throw new TykError(403, messages.versionNotFound);
+  const version = api.versions.get(name);
+  if (!version) throw new TykError(403, messages.versionDoesNotExist);
+  return { version, apiPath: requested.apiPath };
+}
+
+const noRules: VersionRules = { rules: [], whiteListEnabled: false };
+
+export const versionCheck = defineFeature({
+  name: "VersionCheck",
+  fields: perVersionFragment({ ignored: list(endpoint), white_list: list(endpoint), black_list: list(endpoint) }),
+  honours: ruleKinds.flatMap((kind) => endpointFields.map((field) => `version_data.versions.*.extended_paths.${kind}.*.${field}`)),
+  compile: (definition) =>
+    compileVersions(definition, (version): VersionRules | undefined => {
+      if (!version.use_extended_paths) return undefined;
+      const paths = version.extended_paths;
+      const whiteList = compileRules("white_list", paths.white_list);
+      const rules = [...compileRules("ignored", paths.ignored), ...compileRules("black_list", paths.black_list), ...whiteList];
+      return rules.length > 0 ? { rules, whiteListEnabled: whiteList.length > 0 } : undefined;
+    }),
+  step: (rulesByVersion, api) => async (ctx, next) => {
+    const now = Date.now();
+    if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);
+    const { version, apiPath } = resolveVersion(api, ctx);
+    if (version.expiresAt !== null && now > version.expiresAt) throw new TykError(403, messages.versionExpired);
+    ctx.version = version;
+    ctx.apiPath = apiPath;
+
+    const { rules, whiteListEnabled } = rulesByVersion.get(version.name) ?? noRules;
+    let allowed = !whiteListEnabled;
+    for (const rule of rules) {
+      if ((rule.methods && !rule.methods.has(ctx.method)) || !rule.pattern.test(apiPath)) continue;
+      const action = rule.actions[ctx.method];
+      if (action?.action === "reply") return new Response(action.data, { status: action.code, headers: action.headers });
+      if (rule.kind === "black_list") throw new TykError(403, messages.endpointForbidden);
+      ctx.ignoredPath = rule.kind === "ignored";
+      allowed = true;
+      break;
+    }
+    if (!allowed) throw new TykError(403, messages.endpointForbidden);
+    return next();
+  },
+});

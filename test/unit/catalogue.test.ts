@@ -1,0 +1,238 @@
+import { describe, expect, it } from "vitest";
+import { type FieldPattern, inertFields, type UnsupportedFeature, unsupportedFeatures } from "../../src/apidef/catalogue";
+
+type Definition = Record<string, unknown>;
+
+const samples = import.meta.glob<{ default: Definition }>("../../../shared/tyk-samples/apps/*.json", { eager: true });
+
+const segments = (pattern: FieldPattern): string[] => pattern.split(".");
+
+/** Every path the inner pattern matches is matched by the outer one. */
+function covers(outer: FieldPattern, inner: FieldPattern): boolean {
+  const [a, b] = [segments(outer), segments(inner)];
+  return a.length <= b.length && a.every((segment, index) => segment === "*" || segment === b[index]);
+}
+
+/** Some path is matched by both patterns. */
+function meet(first: FieldPattern, second: FieldPattern): boolean {
+  const [a, b] = [segments(first), segments(second)];
+  return a.every((segment, index) => index >= b.length || segment === "*" || b[index] === "*" || segment === b[index]);
+}
+
+function feature(name: string): UnsupportedFeature {
+  const found = unsupportedFeatures.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no feature named ${name}`);
+  return found;
+}
+
+const active = (name: string, definition: Definition): boolean | undefined => feature(name).active?.(definition);
+const owner = (path: string): string | undefined => unsupportedFeatures.find((candidate) => candidate.fields.some((field) => covers(field, path)))?.name;
+const version = (settings: Definition): Definition => ({ version_data: { not_versioned: true, versions: { Default: { name: "Default", ...settings } } } });
+const endpoints = (extended: Definition, settings: Definition = {}): Definition => version({ use_extended_paths: true, extended_paths: extended, ...settings });
+
+const entries = [
+  ...unsupportedFeatures.map((candidate) => ({ entry: candidate.name, fields: candidate.fields })),
+  ...inertFields.map((inert) => ({ entry: `inert ${inert.field}`, fields: [inert.field] })),
+];
+
+describe("the field catalogue", () => {
+  it("writes every pattern as dotted segments, each a key or *", () => {
+    for (const { fields } of entries) {
+      expect(fields.length).toBeGreaterThan(0);
+      for (const field of fields) expect(field).toMatch(/^(\*|[A-Za-z0-9_]+)(\.(\*|[A-Za-z0-9_]+))*$/);
+    }
+  });
+
+  it("names each feature once, by a switch among its own fields, and says why each inert field is inert", () => {
+    for (const candidate of unsupportedFeatures) {
+      expect(
+        candidate.fields.some((field) => covers(field, candidate.switch)),
+        candidate.name,
+      ).toBe(true);
+      expect(candidate.name).not.toBe("");
+    }
+    expect(new Set(unsupportedFeatures.map((candidate) => candidate.switch)).size).toBe(unsupportedFeatures.length);
+    expect(new Set(unsupportedFeatures.map((candidate) => candidate.name)).size).toBe(unsupportedFeatures.length);
+    for (const inert of inertFields) expect(inert.why).not.toBe("");
+  });
+
+  it("gives no pattern to two entries, and keeps inert fields apart from every feature", () => {
+    for (const [index, first] of entries.entries()) {
+      for (const second of entries.slice(index + 1)) {
+        for (const a of first.fields) {
+          for (const b of second.fields) {
+            expect(covers(a, b) || covers(b, a), `${first.entry}: ${a} / ${second.entry}: ${b}`).toBe(false);
+            if (first.entry.startsWith("inert") || second.entry.startsWith("inert")) expect(meet(a, b), `${a} / ${b}`).toBe(false);
+          }
+        }
+      }
+    }
+  });
+
+  it("finds an auth method's own auth_configs key before the settings shared by all keys", () => {
+    expect(owner("auth_configs.oauth.validate_signature")).toBe("OAuth 2.0");
+    expect(owner("auth_configs.authToken.validate_signature")).toBe("Auth token signature validation");
+    expect(owner("auth_configs.jwt.use_certificate")).toBe("Auth token from client certificate");
+  });
+
+  it("decides every feature explicitly, so Tyk's all-zero structs activate nothing", () => {
+    const zeroExport: Definition = {
+      CORS: { enable: false, allowed_origins: null, max_age: 0, options_passthrough: false },
+      cache_options: { cache_timeout: 60, enable_cache: false, cache_all_safe_requests: false },
+      uptime_tests: {
+        check_list: [],
+        config: { expire_utime_after: 0, service_discovery: { use_discovery_service: false, cache_timeout: 0 }, recheck_wait: 0 },
+      },
+      proxy: {
+        listen_path: "/a/",
+        transport: { ssl_insecure_skip_verify: false, ssl_ciphers: null, ssl_min_version: 0 },
+        service_discovery: { cache_timeout: 0 },
+      },
+      event_handlers: { events: {} },
+      external_oauth: { enabled: false, providers: [] },
+      scopes: { jwt: {}, oidc: {} },
+      graphql: { enabled: false, execution_mode: "proxyOnly", version: "2" },
+      upstream_auth: { enabled: false, basic_auth: { enabled: false } },
+      request_signing: { is_enabled: false, algorithm: "" },
+      analytics_plugin: {},
+      auth_provider: { name: "", storage_engine: "", meta: null },
+      session_provider: { name: "", storage_engine: "", meta: null },
+      protocol: "http",
+      is_oas: false,
+      ...endpoints(
+        { ignored: [], white_list: [], black_list: [] },
+        { global_enforce_timeout: "0s", global_size_limit: 0, paths: { ignored: [], white_list: [] } },
+      ),
+    };
+    for (const candidate of unsupportedFeatures) {
+      expect(candidate.active, candidate.name).toBeTypeOf("function");
+      expect(candidate.active?.(zeroExport), candidate.name).toBe(false);
+    }
+  });
+
+  it("never throws on values of the wrong type", () => {
+    const malformed: Definition[] = [
+      {},
+      { version_data: null },
+      { version_data: { versions: [] } },
+      { version_data: { versions: { v1: null, v2: "x" } } },
+      { version_data: { versions: { v1: { paths: 5, extended_paths: "x", use_extended_paths: "yes" } } } },
+      { version_data: { versions: { v1: { extended_paths: { internal: {}, hard_timeouts: [null, 1, "x"], url_rewrites: [{ triggers: "x" }] } } } } },
+      { CORS: [], proxy: "x", auth: 5, auth_configs: [], scopes: 1, custom_middleware: { pre: {}, post: [null] }, event_handlers: { events: [] } },
+      { enable_ip_whitelisting: "yes", allowed_ips: "10.0.0.1", uptime_tests: { disabled: "no", check_list: {} }, definition: "url", slug: 7 },
+    ];
+    for (const definition of malformed) {
+      for (const candidate of unsupportedFeatures) expect(candidate.active?.(definition), candidate.name).toBeTypeOf("boolean");
+    }
+  });
+
+  it("reports the security features Tyk's samples turn on, and no others", () => {
+    const expected: Record<string, string[]> = {
+      "coprocess_app_sample.json": ["Pre plugin", "Post plugin"],
+      "coprocess_app_sample_protected.json": ["Custom authentication plugin"],
+      "coprocess_grpc_app_sample.json": ["Pre plugin"],
+      "coprocess_grpc_app_sample_protected.json": ["Custom plugin bundle"],
+      "coprocess_lua_app_sample.json": ["Pre plugin"],
+      "eo-test-aki-oauth.json": ["OAuth 2.0"],
+      "eo-test-amf-oauth.json": ["OAuth 2.0"],
+      "eo-test-ead.json": ["OAuth 2.0"],
+      "eo-test-ihd-oauth.json": ["OAuth 2.0"],
+    };
+    expect(Object.keys(samples).length).toBeGreaterThan(40);
+    for (const [path, sample] of Object.entries(samples)) {
+      const name = path.split("/").pop() ?? path;
+      const refused = unsupportedFeatures.filter((candidate) => candidate.security && candidate.active?.(sample.default)).map((candidate) => candidate.name);
+      expect(refused, name).toEqual(expected[name] ?? []);
+    }
+  });
+});
+
+describe("when Tyk acts on a feature", () => {
+  it("enforces an IP allow list whenever it has addresses, unless access control is disabled", () => {
+    const ips = ["10.0.0.1"];
+    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: ips })).toBe(true);
+    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: [] })).toBe(false);
+    expect(active("IP allow list", { enable_ip_whitelisting: false, allowed_ips: ips })).toBe(true);
+    expect(active("IP allow list", { enable_ip_whitelisting: false, allowed_ips: ips, ip_access_control_disabled: true })).toBe(false);
+    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: ips, ip_access_control_disabled: true })).toBe(true);
+    // A malformed switch or list counts as on: Tyk would not load the definition at all.
+    expect(active("IP allow list", { enable_ip_whitelisting: "yes", allowed_ips: ips, ip_access_control_disabled: true })).toBe(true);
+    expect(active("IP allow list", { allowed_ips: "10.0.0.1" })).toBe(true);
+    expect(active("IP allow list", { enable_ip_whitelisting: "yes" })).toBe(false);
+    expect(active("IP block list", { enable_ip_blacklisting: true, blacklisted_ips: ips, ip_access_control_disabled: true })).toBe(true);
+  });
+
+  it("skips auth methods on keyless APIs, but not mutual TLS", () => {
+    expect(active("OAuth 2.0", { use_oauth2: true })).toBe(true);
+    expect(active("OAuth 2.0", { use_oauth2: true, use_keyless: true })).toBe(false);
+    expect(active("OAuth 2.0", { use_oauth2: false, oauth_meta: { allowed_access_types: ["client_credentials"] } })).toBe(false);
+    expect(active("Custom authentication plugin", { enable_coprocess_auth: true })).toBe(true);
+    expect(active("Custom authentication plugin", { enable_coprocess_auth: true, use_keyless: true })).toBe(false);
+    expect(active("Mutual TLS", { use_mutual_tls_auth: true, use_keyless: true })).toBe(true);
+    expect(active("Mutual TLS", { use_mutual_tls_auth: "yes" })).toBe(true);
+    expect(active("Mutual TLS", { client_certificates: ["cert"] })).toBe(false);
+  });
+
+  it("reads auth token signatures from auth_configs.authToken, else from auth, only when the token is checked", () => {
+    const signed = { validate_signature: true, signature: { algorithm: "MasheryMD5" } };
+    expect(active("Auth token signature validation", { auth_configs: { authToken: signed } })).toBe(true);
+    expect(active("Auth token signature validation", { auth: signed })).toBe(true);
+    expect(active("Auth token signature validation", { auth: signed, auth_configs: { authToken: {} } })).toBe(false);
+    expect(active("Auth token signature validation", { auth: signed, enable_jwt: true })).toBe(false);
+    expect(active("Auth token signature validation", { auth: signed, enable_jwt: true, use_standard_auth: true })).toBe(true);
+    expect(active("Auth token from client certificate", { auth: { use_certificate: true }, auth_configs: { authToken: {} } })).toBe(true);
+  });
+
+  it("maps JWT scopes from scopes.jwt, or from the deprecated fields while scopes is empty", () => {
+    const mapping = { admin: "policy-1" };
+    expect(active("JWT scope to policy mapping", { enable_jwt: true, jwt_scope_to_policy_mapping: mapping })).toBe(true);
+    expect(active("JWT scope to policy mapping", { enable_jwt: true, scopes: { jwt: { scope_to_policy: mapping } } })).toBe(true);
+    expect(
+      active("JWT scope to policy mapping", { enable_jwt: true, jwt_scope_to_policy_mapping: mapping, scopes: { jwt: { scope_claim_name: "scp" } } }),
+    ).toBe(false);
+    expect(active("JWT scope to policy mapping", { enable_jwt: false, jwt_scope_to_policy_mapping: mapping })).toBe(false);
+    expect(active("JWT verification against JWKS URIs", { enable_jwt: true, jwt_jwks_uris: [{ url: "https://idp/jwks" }] })).toBe(false);
+    expect(active("JWT verification against JWKS URIs", { enable_jwt: true, is_oas: true, jwt_jwks_uris: [{ url: "https://idp/jwks" }] })).toBe(true);
+  });
+
+  it("counts endpoint entries that are not disabled, in versions that use extended paths", () => {
+    expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin", method: "GET" }] }))).toBe(true);
+    expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin", method: "GET", disabled: true }] }))).toBe(false);
+    expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin" }] }, { use_extended_paths: false }))).toBe(false);
+    expect(active("Request size limit", endpoints({ size_limits: [{ path: "/", method: "POST", size_limit: 10 }] }))).toBe(true);
+    expect(active("URL rewrite trigger", endpoints({ url_rewrites: [{ path: "/a", rewrite_to: "/b", triggers: [{ on: "any" }] }] }))).toBe(true);
+    expect(active("URL rewrite trigger", endpoints({ url_rewrites: [{ path: "/a", rewrite_to: "/b", triggers: [] }] }))).toBe(false);
+    expect(active("Endpoint request header transform", endpoints({ transform_headers: [{ path: "/", add_headers: {}, delete_headers: [] }] }))).toBe(false);
+  });
+
+  it("applies legacy path lists when extended paths are off or unset, and case-insensitive matching to the endpoint lists", () => {
+    const legacy = { paths: { black_list: ["/admin"], white_list: [], ignored: [] } };
+    expect(active("Legacy path list", version(legacy))).toBe(true);
+    expect(active("Legacy path list", version({ ...legacy, use_extended_paths: false }))).toBe(true);
+    expect(active("Legacy path list", version({ ...legacy, use_extended_paths: true }))).toBe(false);
+    const blocked = { black_list: [{ path: "/admin", method: "GET" }] };
+    expect(active("Case-insensitive endpoint matching", endpoints(blocked, { ignore_endpoint_case: true }))).toBe(true);
+    expect(active("Case-insensitive endpoint matching", endpoints({}, { ignore_endpoint_case: true }))).toBe(false);
+  });
+
+  it("turns report-only features on by their switches", () => {
+    expect(active("CORS", { CORS: { enable: true } })).toBe(true);
+    expect(active("CORS", { CORS: { enable: false, allowed_origins: ["*"] } })).toBe(false);
+    expect(active("Uptime testing", { uptime_tests: { check_list: [{ url: "http://a/health" }] } })).toBe(true);
+    expect(active("Uptime testing", { uptime_tests: { disabled: true, check_list: [{ url: "http://a/health" }] } })).toBe(false);
+    expect(active("Error override", { error_overrides: { "500": [{ response: { status_code: 502 } }] }, error_overrides_disabled: true })).toBe(false);
+    expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s" }))).toBe(true);
+    expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s", global_enforce_timeout_disabled: true }))).toBe(false);
+    expect(active("Global request size limit", version({ global_size_limit: 1024 }))).toBe(true);
+    expect(active("TCP / TLS service", { protocol: "tcp" })).toBe(true);
+    expect(active("TCP / TLS service", { protocol: "https", enable_proxy_protocol: true })).toBe(false);
+    expect(active("Tyk OAS API", { is_oas: true })).toBe(true);
+  });
+
+  it("reads the slug only for URL versioning", () => {
+    const urlVersioning = { slug: "my-api", definition: { location: "url" }, version_data: { not_versioned: false, versions: {} } };
+    expect(active("Slug prefix before a URL version", urlVersioning)).toBe(true);
+    expect(active("Slug prefix before a URL version", { ...urlVersioning, definition: { location: "header" } })).toBe(false);
+    expect(active("Slug prefix before a URL version", { ...urlVersioning, version_data: { not_versioned: true } })).toBe(false);
+  });
+});
