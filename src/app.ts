@@ -22,8 +22,7 @@ async function serveApi(c: Context<GatewayEnv>): Promise<Response> {
   const url = new URL(request.url);
   const match = snapshot.routes.match(request.headers.get("host") ?? url.host, url.pathname);
   if (!match) return c.text("Not Found", 404);
-  const log = isolateLogger.with({ request_id: requestIdOf(request.headers), api_id: match.api.id });
-  const ctx = new RequestContext(request, url, gateway, match.api, match.listenPathLength, waitUntil, log);
+  const ctx = new RequestContext(request, url, gateway, match.api, match.listenPathLength, waitUntil);
   try {
     return await match.api.handle(ctx);
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { CoreApi, CoreVersion } from "../apidef/compile";
 import { clientIp } from "../lib/client-ip";
-import type { Logger } from "../lib/logger";
+import { isolateLogger, requestIdOf, type Logger } from "../lib/logger";
 import type { WaitUntil } from "../lib/wait-until";
 import type { Session } from "../session/schema";
 import type { Gateway } from "./gateway";
@@ -42,6 +42,7 @@ export class RequestContext {
   /** undefined: authentication has not run yet; null: the request carries no key (keyless API or ignored path). */
   private identityValue: Identity | null | undefined;
   private clientIpValue: string | undefined;
+  private logValue: Logger | undefined;
 
   constructor(
     readonly request: Request,
@@ -50,7 +51,6 @@ export class RequestContext {
     readonly api: CoreApi,
     listenPathLength: number,
     readonly waitUntil: WaitUntil,
-    readonly log: Logger,
   ) {
     this.listenPrefix = url.pathname.slice(0, listenPathLength);
     this.apiPath = url.pathname.slice(listenPathLength) || "/";
@@ -100,6 +100,12 @@ export class RequestContext {
   /** What is known so far, for steps that report on a request however far it got (analytics). */
   get known(): { version: CoreVersion | undefined; identity: Identity | undefined } {
     return { version: this.versionValue, identity: this.identityValue ?? undefined };
+  }
+
+  /** Log lines about this request carry its id and the API's; built on the first line, so a quiet request pays nothing. */
+  get log(): Logger {
+    this.logValue ??= isolateLogger.with({ request_id: requestIdOf(this.request.headers), api_id: this.api.id });
+    return this.logValue;
   }
 
   /** The caller's address under the gateway's one client-IP rule (src/lib/client-ip.ts). */

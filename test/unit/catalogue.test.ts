@@ -126,7 +126,8 @@ describe("the field catalogue", () => {
     }
   });
 
-  it("reports the security features Tyk's samples turn on, and no others", () => {
+  // Tyk's samples sit beside the repository in the development workspace only (see tyk-samples.test.ts).
+  it.skipIf(Object.keys(samples).length === 0)("reports the security features Tyk's samples turn on, and no others", () => {
     const expected: Record<string, string[]> = {
       "coprocess_app_sample.json": ["Pre plugin", "Post plugin"],
       "coprocess_app_sample_protected.json": ["Custom authentication plugin"],

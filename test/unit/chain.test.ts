@@ -3,14 +3,13 @@ import type { CoreApi } from "../../src/apidef/compile";
 import { ChainOrderError, RequestContext } from "../../src/chain/context";
 import type { Gateway } from "../../src/chain/gateway";
 import { compose, type Step } from "../../src/chain/step";
-import { Logger } from "../../src/lib/logger";
 
 const api = { id: "a", keyless: false } as CoreApi;
 const gateway = { config: { trustForwardedFor: false, hideGeneratorHeader: false } } as Gateway;
 
 function contextFor(coreApi: CoreApi = api): RequestContext {
   const request = new Request("http://gateway.test/a/x");
-  return new RequestContext(request, new URL(request.url), gateway, coreApi, 2, () => undefined, new Logger());
+  return new RequestContext(request, new URL(request.url), gateway, coreApi, 2, () => undefined);
 }
 
 describe("the chain", () => {
