@@ -1,5 +1,6 @@
 import type { UnsupportedFeature } from "./catalogue";
-import { anyEndpoint, at, endpointFeature, flagFeature, isSet, type Json, object, off, on, versions } from "./catalogue-unsupported";
+import { anyEndpoint, endpointFeature, flagFeature, off, on, versions } from "./catalogue-unsupported";
+import { at, isSet, type Json, object } from "./raw-json";
 
 /*
  * Tyk features Portcullis does not implement and that do not restrict who

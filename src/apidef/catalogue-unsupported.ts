@@ -1,4 +1,5 @@
 import type { UnsupportedFeature } from "./catalogue";
+import { at, isSet, type Json, list, object } from "./raw-json";
 
 /*
  * Tyk features Portcullis does not implement that restrict who may call an
@@ -14,28 +15,7 @@ import type { UnsupportedFeature } from "./catalogue";
  * `*_disabled` flag.
  */
 
-export type Json = Record<string, unknown>;
 type Definition = Record<string, unknown>;
-
-export function object(value: unknown): Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {};
-}
-
-export function at(value: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((current, key) => object(current)[key], value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-/** Differs from Go's zero value. A struct whose fields are all zero is zero: Tyk's exports are full of them. */
-export function isSet(value: unknown): boolean {
-  if (value === null || value === undefined || value === false || value === 0 || value === "") return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.values(value).some(isSet);
-  return true;
-}
 
 /** A switch is on unless absent, null or false. */
 export const on = (value: unknown): boolean => value !== undefined && value !== null && value !== false;

@@ -18,9 +18,9 @@ export interface UnsupportedFeature {
   fields: FieldPattern[];
   /** True when the feature restricts who may call the API (auth methods, IP lists, mTLS, certificate pinning, internal-only APIs, custom plugins which may do auth): while it is active, the API is not served. */
   security: boolean;
-  /** Whether Tyk would act on it for this definition (e.g. `enable_ip_whitelisting === true`). When inactive, its fields are ignored silently, as Tyk ignores them. Omit to mean "any of its fields is set". */
+  /** Whether Tyk would act on it for this definition (e.g. a non-empty `allowed_ips` unless access control is disabled). When inactive, its fields are ignored silently, as Tyk ignores them. Omit to mean "any of its fields is set". */
   active?: (definition: Record<string, unknown>) => boolean;
-  /** The field named in the warning / error when active (the switch a user must turn off), e.g. "enable_ip_whitelisting". */
+  /** The field named in the warning / error when active (the switch a user must turn off), e.g. "allowed_ips". */
   switch: string;
 }
 

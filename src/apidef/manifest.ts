@@ -1,4 +1,5 @@
 import { inertFields, unsupportedFeatures, type FieldPattern, type UnsupportedFeature } from "./catalogue";
+import { at, isSet } from "./raw-json";
 
 /*
  * The honoured-fields manifest. Every field an API definition sets (anything
@@ -32,16 +33,10 @@ function leadsTo(pattern: Segments, path: Segments): boolean {
   return path.every((segment, index) => pattern[index] === "*" || pattern[index] === segment);
 }
 
-/** Go's zero value, all the way down: Tyk exports write `"CORS": {"enable": false, ...}` for an unused feature. */
-function isZero(value: unknown): boolean {
-  if (value === null || value === undefined || value === false || value === 0 || value === "") return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return typeof value === "object" && Object.values(value).every(isZero);
-}
-
 const unsupported = unsupportedFeatures.map((feature) => ({ feature, patterns: feature.fields.map(split) }));
 const inert = inertFields.map((entry) => split(entry.field));
 
+/** A predicate that throws on a definition shape nobody foresaw counts as active: failing closed. */
 function isActive(feature: UnsupportedFeature, definition: Record<string, unknown>): boolean {
   try {
     return feature.active ? feature.active(definition) : true;
@@ -50,34 +45,28 @@ function isActive(feature: UnsupportedFeature, definition: Record<string, unknow
   }
 }
 
-function valueAt(definition: Record<string, unknown>, path: string): unknown {
-  let value: unknown = definition;
-  for (const segment of path.split(".")) {
-    if (typeof value !== "object" || value === null || segment === "*") return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
-}
-
 /** Names the feature's switch when the definition sets it, else the field that made the feature active. */
 function warningFor(feature: UnsupportedFeature, pattern: Segments, definition: Record<string, unknown>): FieldWarning {
-  const field = isZero(valueAt(definition, feature.switch)) ? pattern.join(".") : feature.switch;
+  const field = isSet(at(definition, feature.switch)) ? feature.switch : pattern.join(".");
   const consequence = feature.security ? "; the API is not served while it is set" : "; it is ignored";
   return { field, message: `${feature.name} is not supported${consequence}`, security: feature.security };
 }
 
 export class Manifest {
   private readonly honoured: Segments[];
+  /** Every pattern anything knows, to tell an unknown field from the parent of a known one. */
+  private readonly known: Segments[];
 
   constructor(honoured: readonly FieldPattern[]) {
     this.honoured = honoured.map(split);
+    this.known = [...this.honoured, ...inert, ...unsupported.flatMap(({ patterns }) => patterns)];
   }
 
   /** The set fields of a raw definition that nothing honours, one warning per feature or unknown field. */
   check(definition: Record<string, unknown>): FieldWarning[] {
     const warnings = new Map<string, FieldWarning>();
     const visit = (value: unknown, path: string[]): void => {
-      if (isZero(value)) return;
+      if (!isSet(value)) return;
       if (this.honoured.some((pattern) => covers(pattern, path))) return;
       for (const { feature, patterns } of unsupported) {
         const pattern = patterns.find((candidate) => covers(candidate, path));
@@ -86,8 +75,7 @@ export class Manifest {
         return;
       }
       if (inert.some((pattern) => covers(pattern, path))) return;
-      const known = [...this.honoured, ...inert, ...unsupported.flatMap(({ patterns }) => patterns)].some((pattern) => leadsTo(pattern, path));
-      if (!known || typeof value !== "object") {
+      if (typeof value !== "object" || !this.known.some((pattern) => leadsTo(pattern, path))) {
         const field = path.join(".");
         warnings.set(field, { field, message: "is not a field this gateway knows; it is ignored", security: false });
         return;
@@ -99,7 +87,7 @@ export class Manifest {
   }
 }
 
-/** "enable_ip_whitelisting: IP allow list is not supported; …" */
+/** "allowed_ips: IP allow list is not supported; the API is not served while it is set" */
 export function describeWarning(warning: FieldWarning): string {
   return `${warning.field}: ${warning.message}`;
 }

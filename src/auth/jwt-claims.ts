@@ -1,3 +1,5 @@
+import { messages } from "../lib/tyk-error";
+
 /*
  * Reading and time-checking JWT claims the way Tyk does (gateway/mw_jwt.go):
  * claim names may be dotted paths into nested objects, the identity falls back
@@ -34,14 +36,14 @@ export function identityOf(claims: Claims, baseField: string): string {
     const value = claimString(claims, baseField);
     if (value) return value;
     const raw = baseField.includes(".") ? nested(claims, baseField.split(".")) : claims[baseField];
-    if (raw === "") throw new ClaimError(`found an empty user ID in predefined base claim, claim: ${baseField}`);
+    if (raw === "") throw new ClaimError(messages.jwtEmptyBaseClaim(baseField));
   }
   const sub = claims["sub"];
   if (typeof sub === "string") {
-    if (sub === "") throw new ClaimError("found an empty user ID in sub claim");
+    if (sub === "") throw new ClaimError(messages.jwtEmptySubClaim);
     return sub;
   }
-  throw new ClaimError("no suitable claims for user ID were found");
+  throw new ClaimError(messages.jwtNoIdentityClaim);
 }
 
 export interface Skews {
@@ -62,9 +64,9 @@ export function timeClaimsError(claims: Claims, skews: Skews, nowSeconds = Date.
     if (value === undefined || value === 0) return;
     if (typeof value !== "number" || !valid(value)) error = message;
   };
-  check("exp", (exp) => nowSeconds - skews.expiresAt < exp, "token has expired");
-  check("iat", (iat) => nowSeconds + skews.issuedAt >= iat, "token used before issued");
-  check("nbf", (nbf) => nowSeconds + skews.notBefore >= nbf, "token is not valid yet");
+  check("exp", (exp) => nowSeconds - skews.expiresAt < exp, messages.jwtExpired);
+  check("iat", (iat) => nowSeconds + skews.issuedAt >= iat, messages.jwtUsedBeforeIssued);
+  check("nbf", (nbf) => nowSeconds + skews.notBefore >= nbf, messages.jwtNotValidYet);
   return error;
 }
 

@@ -1,3 +1,5 @@
+import { isolateLogger } from "../lib/logger";
+
 /**
  * The one storage interface the gateway, the Gateway API and kv-seed use.
  * Backends hold JSON documents by kind and id; validation happens above them.
@@ -49,7 +51,7 @@ export function decodeDocument(key: string, raw: string | null): unknown | null 
   try {
     return JSON.parse(raw);
   } catch {
-    console.error(JSON.stringify({ message: "stored value is not JSON; ignoring it", key }));
+    isolateLogger.error("stored value is not JSON; ignoring it", { key });
     return null;
   }
 }
