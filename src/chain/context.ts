@@ -27,10 +27,14 @@ export class RequestContext {
   readonly listenPrefix: string;
   /** The request path below the listen path, always starting with "/"; versioning and rewrites change it. */
   apiPath: string;
+  /** The method the upstream will receive (Tyk's method transforms change it). */
+  upstreamMethod: string;
   /** Headers the upstream will receive; steps edit them in place. */
   readonly upstreamHeaders: Headers;
   /** Query string for the upstream, with its "?" (or empty). */
   upstreamQuery: string;
+  /** The body the upstream will receive; steps may wrap it (size limits) or replace it (validated or transformed bodies). */
+  upstreamBody: ReadableStream<Uint8Array> | null;
   /** Set by URL rewrites that point at a full URL instead of a path. */
   rewrittenUrl: URL | undefined;
   /** Milliseconds from sending the upstream request to its response headers. */
@@ -54,8 +58,10 @@ export class RequestContext {
   ) {
     this.listenPrefix = url.pathname.slice(0, listenPathLength);
     this.apiPath = url.pathname.slice(listenPathLength) || "/";
+    this.upstreamMethod = request.method;
     this.upstreamHeaders = new Headers(request.headers);
     this.upstreamQuery = url.search;
+    this.upstreamBody = request.body;
     if (api.keyless) this.identityValue = null;
   }
 

@@ -37,13 +37,15 @@ export const proxyToUpstream = defineFeature({
     const sentAt = Date.now();
     try {
       upstream = await fetch(target, {
-        method: ctx.method,
+        method: ctx.upstreamMethod,
         headers,
-        body: bodylessMethods.has(ctx.method) ? undefined : ctx.request.body,
+        body: bodylessMethods.has(ctx.upstreamMethod) ? undefined : ctx.upstreamBody,
         redirect: "manual",
       });
       ctx.upstreamLatency = Date.now() - sentAt;
     } catch (error) {
+      // A step that wraps the body (size limits) ends the stream with its own answer.
+      if (error instanceof TykError) throw error;
       ctx.log.error("upstream request failed", { target, error });
       throw new TykError(500, messages.proxyFailed);
     }
