@@ -122,6 +122,7 @@ function p99Goal(keyless: ScenarioReport["comparison"]): Goal {
 
 function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"]): Goal[] {
   const keyless = reports.find((report) => report.id === "keyless")?.comparison;
+  const shaping = reports.find((report) => report.id === "request-shaping")?.comparison;
   const reads = "error" in storeReads ? undefined : storeReads.steady.filter((row) => !row.failure);
   const worstReads = reads?.length ? Math.max(...reads.map((row) => row.readsPerRequest)) : Number.NaN;
   return [
@@ -131,6 +132,11 @@ function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"])
       met: keyless ? keyless.throughputRatio >= 0.95 : null,
     },
     p99Goal(keyless),
+    {
+      goal: "CORS + IP allow list + header transforms ≥ 0.95 × the same API keyless",
+      value: shaping ? `${shaping.throughputRatio.toFixed(3)} × measured (CPU ratio ${shaping.cpuRatio.toFixed(3)} ×)` : "–",
+      met: shaping ? shaping.throughputRatio >= 0.95 : null,
+    },
     {
       // Background reads (config poll, session refresh) happen per interval, not per request.
       goal: "0 store reads per request in steady state",

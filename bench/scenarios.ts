@@ -1,5 +1,14 @@
 import type { Side } from "./compare";
-import { authListenPath, jwtHs256ListenPath, jwtRs256ListenPath, keylessListenPath, limitedFastListenPath, limitedListenPath } from "./seed";
+import {
+  authListenPath,
+  benchClientIp,
+  jwtHs256ListenPath,
+  jwtRs256ListenPath,
+  keylessListenPath,
+  limitedFastListenPath,
+  limitedListenPath,
+  shapedListenPath,
+} from "./seed";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
 
 /** Where each contestant listens, once started. */
@@ -46,6 +55,8 @@ const gatewaySide = (origins: Origins, url: string, headers?: Record<string, str
   pid: origins.pids.gateway,
 });
 const smallBytes = Buffer.byteLength(smallBody);
+/** A browser's cross-origin request from an allowed address. */
+const shapedHeaders = { Origin: "https://app.example", "CF-Connecting-IP": benchClientIp };
 
 /** The rate-limited API with a key whose limits are never reached: every request is decided by the limiter. */
 function limitedScenario(id: string, title: string, gateway: "limits" | "full-chain", listenPath: string): MeasuredScenario {
@@ -95,6 +106,18 @@ export const scenarios: MeasuredScenario[] = [
     probes: (origins) => [
       { url: small(origins.gateway, authListenPath), headers: { Authorization: origins.authKey }, status: 200, bytes: smallBytes },
       { url: small(origins.gateway, authListenPath), status: 401 },
+    ],
+  },
+  {
+    // Baseline is the gateway's own keyless API, not the pass-through: what do these features add to it?
+    id: "request-shaping",
+    title: "CORS + IP allow list + header transforms vs the same API keyless",
+    gateway: "basic",
+    baseline: (origins) => ({ ...gatewaySide(origins, small(origins.gateway, keylessListenPath), shapedHeaders), label: "gateway, keyless API" }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, shapedListenPath), shapedHeaders),
+    probes: (origins) => [
+      { url: small(origins.gateway, shapedListenPath), headers: shapedHeaders, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, shapedListenPath), headers: { ...shapedHeaders, "CF-Connecting-IP": "192.0.2.1" }, status: 403 },
     ],
   },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),

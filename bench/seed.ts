@@ -10,6 +10,9 @@ import type { StoreSeed } from "./contestants";
 export const keylessApiId = "bench-keyless";
 export const authApiId = "bench-auth";
 export const keylessListenPath = "/keyless";
+export const shapedListenPath = "/shaped";
+/** The client address the bench sends (wrk has no Cloudflare edge in front to set CF-Connecting-IP). */
+export const benchClientIp = "127.0.0.1";
 export const authListenPath = "/auth";
 export const limitedListenPath = "/limited";
 export const limitedFastListenPath = "/limited-fast";
@@ -116,6 +119,27 @@ function limitedSeed(upstreamOrigin: string): { entries: StoreSeed; key: string 
   };
 }
 
+/** The keyless API plus what most migrated Tyk APIs carry: CORS, an IP allow list and header transforms. */
+function shapedApi(upstreamOrigin: string): Record<string, unknown> {
+  const keyless = apiDefinition("bench-shaped", shapedListenPath, upstreamOrigin, true);
+  return {
+    ...keyless,
+    CORS: { enable: true, allowed_origins: ["https://app.example"], allowed_methods: ["GET", "POST"] },
+    enable_ip_whitelisting: true,
+    allowed_ips: ["10.0.0.0/8", `${benchClientIp}/32`, "2001:db8::/32"],
+    version_data: {
+      not_versioned: true,
+      versions: {
+        Default: {
+          name: "Default",
+          global_headers: { "X-Gateway": "portcullis" },
+          extended_paths: { transform_headers: [{ path: "/{rest}", method: "GET", add_headers: { "X-Shaped": "yes" }, delete_headers: ["X-Debug"] }] },
+        },
+      },
+    },
+  };
+}
+
 /** A keyless API, an auth-token API with one key that may use it, two rate-limited APIs and two JWT APIs. */
 export function basicSeed(upstreamOrigin: string): GatewaySeed {
   const authKey = tykKey("default");
@@ -131,6 +155,7 @@ export function basicSeed(upstreamOrigin: string): GatewaySeed {
       ...jwt.entries,
       ...limited.entries,
       entry("apis", keylessApiId, apiDefinition(keylessApiId, keylessListenPath, upstreamOrigin, true)),
+      entry("apis", "bench-shaped", shapedApi(upstreamOrigin)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
       entry("keys", sha256Hex(authKey), session),
       [configVersionKey, "bench-1"],

@@ -2,14 +2,22 @@ import type { Feature } from "./chain/feature";
 import { accessRights } from "./features/access-rights";
 import { analytics } from "./features/analytics";
 import { authentication } from "./features/auth";
+import { contextVars } from "./features/context-vars";
+import { cors } from "./features/cors";
 import { globalHeaders } from "./features/global-headers";
 import { granularAccess } from "./features/granular-access";
+import { ipAllowList, ipBlockList } from "./features/ip-lists";
 import { keyExpiry } from "./features/key-expiry";
+import { methodTransform } from "./features/method-transform";
 import { applySessionPolicies } from "./features/policies";
 import { proxyToUpstream } from "./features/proxy";
 import { rateLimits } from "./features/rate-limits";
+import { responseHeaders } from "./features/response-headers";
 import { stripAuthData } from "./features/strip-auth-data";
+import { transformHeaders } from "./features/transform-headers";
+import { sizeLimits } from "./features/size-limits";
 import { rewriteUrl } from "./features/url-rewrite";
+import { validateJson } from "./features/validate-json";
 import { versionCheck } from "./features/version-check";
 
 /**
@@ -22,6 +30,11 @@ import { versionCheck } from "./features/version-check";
 export const pipeline: readonly Feature[] = [
   analytics, //            wraps the rest: one record per request to an API, errors included
   versionCheck, //         API/version expiry, version lookup, ignored/black/white lists, mock replies
+  cors, //                 CORS: answers OPTIONS itself (preflight 204), CORS headers on every answer, errors included
+  ipAllowList, //          allowed_ips: 403 unless the caller's address is in the list (an unknown address is refused)
+  ipBlockList, //          blacklisted_ips: 403 when the caller's address is in the list (an unknown address is refused)
+  sizeLimits, //           global_size_limit + extended_paths.size_limits: 411 without Content-Length, 400 over the limit
+  contextVars, //          enable_context_vars: $tyk_context.* for later headers and rewrites
   authentication, //       basic → HMAC → JWT → auth token, all enabled must pass (not for keyless or ignored paths)
   applySessionPolicies, // apply_policies merged into the session (cached per snapshot)
   stripAuthData, //        strip_auth_data: the credential never reaches the upstream
@@ -29,7 +42,11 @@ export const pipeline: readonly Feature[] = [
   accessRights, //         access_rights: API id and version
   granularAccess, //       access_rights.allowed_urls
   rateLimits, //           key rate limit, quota, then API limits, each counted in a RateLimiter Durable Object
-  rewriteUrl, //           url_rewrites
+  validateJson, //         extended_paths.validate_json: JSON schema check of the body (400 / 422)
   globalHeaders, //        version global_headers / global_headers_remove
+  transformHeaders, //     extended_paths.transform_headers (first matching entry)
+  responseHeaders, //      transform_response_headers, global_response_headers*, header_injector: on the answer
+  methodTransform, //      method_transforms → upstream method
+  rewriteUrl, //           url_rewrites, with triggers and context variables
   proxyToUpstream, //      stream to target_url and back (the last step)
 ];

@@ -1,6 +1,6 @@
 import type { UnsupportedFeature } from "./catalogue";
-import { anyEndpoint, endpointFeature, flagFeature, off, on, versions } from "./catalogue-unsupported";
-import { at, isSet, type Json, object } from "./raw-json";
+import { endpointFeature, flagFeature, off, on, versions } from "./catalogue-unsupported";
+import { at, isSet, list, object } from "./raw-json";
 
 /*
  * Tyk features Portcullis does not implement and that do not restrict who
@@ -16,19 +16,14 @@ function isDuration(value: unknown): boolean {
   return typeof value === "string" && /^([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+$/.test(value) && /[1-9]/.test(value);
 }
 
-const isPositive = (value: unknown): boolean => (typeof value === "number" ? value > 0 : isSet(value));
-
 /** Tyk reads the version from the request unless the API is unversioned (APISpec.getVersionFromRequest). */
 const versioned = (definition: Definition): boolean => !off(at(definition, "version_data.not_versioned")) || on(at(definition, "definition.enabled"));
 const urlVersioned = (definition: Definition): boolean => versioned(definition) && at(definition, "definition.location") === "url";
-
-const changesHeaders = (entry: Json): boolean => isSet(entry.add_headers) || isSet(entry.delete_headers);
 
 // Tyk serves these protocols over HTTP, as Workers do; "tcp" and "tls" are raw TCP services.
 const httpProtocols = new Set(["", "http", "https", "h2c"]);
 
 export const reportedFeatures: readonly UnsupportedFeature[] = [
-  flagFeature("CORS", "CORS.enable", false, ["CORS"]),
   // The cache middleware, and so every cache list, runs only while caching is on (mw_redis_cache.go).
   flagFeature("Response cache", "cache_options.enable_cache", false, [
     "cache_options",
@@ -44,45 +39,10 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
     active: (definition) => versions(definition).some((version) => isDuration(version.global_enforce_timeout) && !off(version.global_enforce_timeout_disabled)),
   },
   endpointFeature("Circuit breaker", "circuit_breakers", false),
-  endpointFeature("Request size limit", "size_limits", false),
-  {
-    name: "Global request size limit",
-    fields: ["version_data.versions.*.global_size_limit", "version_data.versions.*.global_size_limit_disabled"],
-    security: false,
-    switch: "version_data.versions.*.global_size_limit",
-    active: (definition) => versions(definition).some((version) => isPositive(version.global_size_limit) && !off(version.global_size_limit_disabled)),
-  },
   endpointFeature("Request body transform", "transform", false),
   endpointFeature("Response body transform", "transform_response", false),
   endpointFeature("JQ request transform", "transform_jq", false),
   endpointFeature("JQ response transform", "transform_jq_response", false),
-  endpointFeature("Endpoint request header transform", "transform_headers", false, changesHeaders),
-  endpointFeature("Endpoint response header transform", "transform_response_headers", false, changesHeaders),
-  {
-    // Unlike the endpoint lists, applied whatever `use_extended_paths` says.
-    name: "Global response header",
-    fields: [
-      "version_data.versions.*.global_response_headers",
-      "version_data.versions.*.global_response_headers_remove",
-      "version_data.versions.*.global_response_headers_disabled",
-    ],
-    security: false,
-    switch: "version_data.versions.*.global_response_headers",
-    active: (definition) =>
-      versions(definition).some(
-        (version) =>
-          !off(version.global_response_headers_disabled) && (isSet(version.global_response_headers) || isSet(version.global_response_headers_remove)),
-      ),
-  },
-  {
-    name: "URL rewrite trigger",
-    fields: ["version_data.versions.*.extended_paths.url_rewrites.*.triggers"],
-    security: false,
-    switch: "version_data.versions.*.extended_paths.url_rewrites.*.triggers",
-    active: (definition) => anyEndpoint(definition, "url_rewrites", (entry) => isSet(entry.triggers)),
-  },
-  endpointFeature("Method transform", "method_transforms", false),
-  endpointFeature("JSON schema validation", "validate_json", false),
   endpointFeature("Mock response", "mock_response", false),
   endpointFeature("Virtual endpoint", "virtual", false),
   endpointFeature("Persisted GraphQL query", "persist_graphql", false),
@@ -160,14 +120,14 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
     switch: "session_provider.storage_engine",
     active: (definition) => at(definition, "session_provider.storage_engine") === "rpc",
   },
-  flagFeature("Context variable extraction", "enable_context_vars", false),
   flagFeature("Batch request support", "enable_batch_request_support", false),
   {
+    // A `header_injector` entry is honoured by the response header step; any other processor is not.
     name: "Response processor",
     fields: ["response_processors"],
     security: false,
     switch: "response_processors",
-    active: (definition) => isSet(definition.response_processors),
+    active: (definition) => list(definition.response_processors).some((processor) => object(processor).name !== "header_injector"),
   },
   flagFeature("Detailed recording", "enable_detailed_recording", false),
   flagFeature("Detailed tracing", "detailed_tracing", false),

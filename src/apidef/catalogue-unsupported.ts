@@ -26,13 +26,8 @@ export function versions(definition: Definition): Json[] {
   return Object.values(object(at(definition, "version_data.versions"))).map(object);
 }
 
-/*
- * Tyk reads a version's `extended_paths` only when `use_extended_paths` is
- * true, and its legacy `paths` otherwise. Portcullis reads a missing flag as
- * true, so both count when it is missing.
- */
+/* Tyk reads a version's `extended_paths` only when `use_extended_paths` is true; Portcullis reads a missing flag as true. */
 export const usesExtendedPaths = (version: Json): boolean => version.use_extended_paths !== false;
-const usesLegacyPaths = (version: Json): boolean => version.use_extended_paths !== true;
 
 export function anyEndpoint(definition: Definition, kind: string, applies: (entry: Json) => boolean = () => true): boolean {
   return versions(definition)
@@ -94,11 +89,6 @@ function authTokenConfig(definition: Definition): Json {
 function jwtScopeMapping(definition: Definition): unknown {
   if (!isSet(definition.scopes)) return definition.jwt_scope_to_policy_mapping;
   return at(definition, on(definition.use_openid) ? "scopes.oidc.scope_to_policy" : "scopes.jwt.scope_to_policy");
-}
-
-/** Tyk enforces a non-empty list unless access control is disabled, whatever the enable flag says (mw_ip_whitelist.go). */
-function ipList(definition: Definition, ips: string, enabled: string): boolean {
-  return isSet(definition[ips]) && (on(definition[enabled]) || !off(definition.ip_access_control_disabled));
 }
 
 export const restrictingFeatures: readonly UnsupportedFeature[] = [
@@ -182,36 +172,10 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
     switch: "pinned_public_keys",
     active: (definition) => isSet(definition.pinned_public_keys) && !off(definition.certificate_pinning_disabled),
   },
-  {
-    // Clearing `enable_ip_whitelisting` alone does not stop Tyk checking, so the list is the switch.
-    name: "IP allow list",
-    fields: ["enable_ip_whitelisting", "allowed_ips", "ip_access_control_disabled"],
-    security: true,
-    switch: "allowed_ips",
-    active: (definition) => ipList(definition, "allowed_ips", "enable_ip_whitelisting"),
-  },
-  {
-    name: "IP block list",
-    fields: ["enable_ip_blacklisting", "blacklisted_ips"],
-    security: true,
-    switch: "blacklisted_ips",
-    active: (definition) => ipList(definition, "blacklisted_ips", "enable_ip_blacklisting"),
-  },
   // Reachable only from other APIs through tyk:// looping.
   flagFeature("Internal API", "internal", true),
   // Reachable only by internal looping: every outside request gets 403.
   endpointFeature("Internal endpoint", "internal", true),
-  {
-    // Block and allow lists are access rules; an unenforced one exposes endpoints.
-    name: "Legacy path list",
-    fields: ["version_data.versions.*.paths"],
-    security: true,
-    switch: "version_data.versions.*.paths",
-    active: (definition) =>
-      versions(definition).some(
-        (version) => usesLegacyPaths(version) && ["ignored", "white_list", "black_list"].some((kind) => isSet(at(version, `paths.${kind}`))),
-      ),
-  },
   {
     // Without it "/ADMIN" would get past a black-listed "/admin" that Tyk blocks.
     name: "Case-insensitive endpoint matching",

@@ -6,6 +6,12 @@ import type { Session } from "../session/schema";
 import type { Gateway } from "./gateway";
 import type { Identity } from "./identity";
 
+/** What the context variables step found for variables it cannot read lazily. */
+export interface ContextVarsState {
+  /** Form fields of a form-encoded body (Tyk's `request_data` adds them to the query's); undefined when not read. */
+  formBody: URLSearchParams | undefined;
+}
+
 /** A step read a value before the step that sets it ran: a bug in the chain's order, never a client error. */
 export class ChainOrderError extends Error {
   override name = "ChainOrderError";
@@ -33,20 +39,30 @@ export class RequestContext {
   readonly upstreamHeaders: Headers;
   /** Query string for the upstream, with its "?" (or empty). */
   upstreamQuery: string;
-  /** The body the upstream will receive; steps may wrap it (size limits) or replace it (validated or transformed bodies). */
-  upstreamBody: ReadableStream<Uint8Array> | null;
   /** Set by URL rewrites that point at a full URL instead of a path. */
   rewrittenUrl: URL | undefined;
   /** Milliseconds from sending the upstream request to its response headers. */
   upstreamLatency: number | undefined;
   /** The path matched an `ignored` entry: authentication and the key's limits are skipped. */
   ignoredPath = false;
+  /**
+   * Set by the context variables step when the API has `enable_context_vars`; without it
+   * `$tyk_context.*` expands to nothing, as in Tyk. Variables are read lazily from this context.
+   */
+  contextVars: ContextVarsState | undefined;
+  /** The key the auth token step read (Tyk's `token` context variable). */
+  authToken: string | undefined;
+  /** The claims of the JWT the JWT step verified (Tyk's `jwt_claims_<claim>` context variables). */
+  jwtClaims: Readonly<Record<string, unknown>> | undefined;
 
   private versionValue: CoreVersion | undefined;
   /** undefined: authentication has not run yet; null: the request carries no key (keyless API or ignored path). */
   private identityValue: Identity | null | undefined;
   private clientIpValue: string | undefined;
   private logValue: Logger | undefined;
+  private requestIdValue: string | undefined;
+  /** undefined: the request's own body, untouched. */
+  private bodyValue: ReadableStream<Uint8Array> | null | undefined;
 
   constructor(
     readonly request: Request,
@@ -61,12 +77,33 @@ export class RequestContext {
     this.upstreamMethod = request.method;
     this.upstreamHeaders = new Headers(request.headers);
     this.upstreamQuery = url.search;
-    this.upstreamBody = request.body;
     if (api.keyless) this.identityValue = null;
   }
 
   get method(): string {
     return this.request.method;
+  }
+
+  /** The body the upstream will receive; steps may wrap it (size limits) or replace it (validated or transformed bodies). */
+  get upstreamBody(): ReadableStream<Uint8Array> | null {
+    return this.bodyValue === undefined ? this.request.body : this.bodyValue;
+  }
+
+  set upstreamBody(body: ReadableStream<Uint8Array> | null) {
+    this.bodyValue = body;
+  }
+
+  /**
+   * A copy of the body for a step to read (credentials, payload triggers, analytics), the other
+   * half of the tee going on upstream, so reading never costs the upstream its body. Null when
+   * there is no body.
+   */
+  teeBody(): ReadableStream<Uint8Array> | null {
+    const body = this.upstreamBody;
+    if (!body) return null;
+    const [copy, kept] = body.tee();
+    this.upstreamBody = kept;
+    return copy;
   }
 
   /** The resolved API version; set by the version check. */
@@ -110,8 +147,14 @@ export class RequestContext {
 
   /** Log lines about this request carry its id and the API's; built on the first line, so a quiet request pays nothing. */
   get log(): Logger {
-    this.logValue ??= isolateLogger.with({ request_id: requestIdOf(this.request.headers), api_id: this.api.id });
+    this.logValue ??= isolateLogger.with({ request_id: this.requestId, api_id: this.api.id });
     return this.logValue;
+  }
+
+  /** This request's id (Cloudflare's `cf-ray`, else generated once): log lines and `$tyk_context.request_id` agree. */
+  get requestId(): string {
+    this.requestIdValue ??= requestIdOf(this.request.headers);
+    return this.requestIdValue;
   }
 
   /** The caller's address under the gateway's one client-IP rule (src/lib/client-ip.ts). */

@@ -1,20 +1,26 @@
 import { z } from "zod";
-import { compileVersions, headerMap, perVersionFragment } from "../apidef/schema";
+import { compileVersions, headerMap, list, perVersionFragment } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";
+import { applyHeaderChanges, compileHeaderChanges, type HeaderChanges } from "./transform-headers";
 
-interface HeaderChanges {
-  remove: string[];
-  add: [string, string][];
-}
+/*
+ * The version half of Tyk's TransformHeaders middleware: `global_headers_remove`
+ * then `global_headers`, applied to the upstream request whatever
+ * `use_extended_paths` says, with `$tyk_context.*` / `$tyk_meta.*` expanded.
+ * Tyk applies them before the endpoint's `transform_headers`, so this step
+ * sits just before src/features/transform-headers.ts.
+ */
 
-/** The version's `global_headers_remove` then `global_headers`, applied to the upstream request. */
 export const globalHeaders = defineFeature({
   name: "TransformHeaders (global)",
   fields: perVersionFragment(
     {},
     {
-      global_headers: headerMap.default({}),
-      global_headers_remove: z.array(z.string()).default([]),
+      global_headers: headerMap
+        .nullable()
+        .default({})
+        .transform((value) => value ?? {}),
+      global_headers_remove: list(z.string()),
       global_headers_disabled: z.boolean().default(false),
     },
   ),
@@ -22,17 +28,14 @@ export const globalHeaders = defineFeature({
   compile: (definition) => {
     const byVersion = compileVersions(definition, (version): HeaderChanges | undefined => {
       if (version.global_headers_disabled) return undefined;
-      const changes = { remove: version.global_headers_remove, add: Object.entries(version.global_headers) };
+      const changes = compileHeaderChanges(version.global_headers_remove, version.global_headers);
       return changes.remove.length + changes.add.length > 0 ? changes : undefined;
     });
     return byVersion.size > 0 ? byVersion : undefined;
   },
   step: (byVersion) => async (ctx, next) => {
     const changes = byVersion.get(ctx.version.name);
-    if (changes) {
-      for (const name of changes.remove) ctx.upstreamHeaders.delete(name);
-      for (const [name, value] of changes.add) ctx.upstreamHeaders.set(name, value);
-    }
+    if (changes) applyHeaderChanges(ctx.upstreamHeaders, changes, ctx);
     return next();
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CoreApi, CoreVersion } from "../apidef/compile";
-import { compilePathPattern } from "../apidef/paths";
-import { compileVersions, headerMap, list, pathPattern, perVersionFragment } from "../apidef/schema";
+import { compilePathPattern, pathPatternError } from "../apidef/paths";
+import { compileVersions, headerMap, list, pathPattern } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
 import { messages, TykError } from "../lib/tyk-error";
@@ -11,6 +11,9 @@ import { messages, TykError } from "../lib/tyk-error";
  * for, then the version's endpoint lists. Ignored, black-listed and
  * white-listed entries are checked in that order and the first match decides;
  * a `reply` method action answers here, before authentication, as Tyk does.
+ * A version with `use_extended_paths: false` uses its legacy `paths` lists
+ * instead: plain path patterns for any method, compiled as extended paths are
+ * (gateway/api_definition.go `getPathSpecs`).
  * Every API runs it: later steps read the version it resolves.
  */
 
@@ -49,6 +52,42 @@ interface VersionRules {
 const ruleKinds: RuleKind[] = ["ignored", "black_list", "white_list"];
 const endpointFields = ["path", "method", "disabled", "ignore_case", "method_actions"];
 
+const legacyPaths = z.looseObject({ ignored: list(z.string()), white_list: list(z.string()), black_list: list(z.string()) });
+type LegacyPaths = z.output<typeof legacyPaths>;
+
+const hasLegacyLists = (paths: LegacyPaths | null): paths is LegacyPaths => paths !== null && ruleKinds.some((kind) => paths[kind].length > 0);
+
+const versionLists = z
+  .looseObject({
+    // Read as written: Tyk takes a missing flag as false (legacy lists), Portcullis as true.
+    use_extended_paths: z.boolean().optional(),
+    extended_paths: z.looseObject({ ignored: list(endpoint), white_list: list(endpoint), black_list: list(endpoint) }).prefault({}),
+    paths: legacyPaths.nullable().prefault({}),
+  })
+  .superRefine((version, ctx) => {
+    const paths = version.paths;
+    if (!hasLegacyLists(paths)) return;
+    if (version.use_extended_paths === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["use_extended_paths"],
+        message: "must be set when the version has legacy `paths` lists: Tyk reads a missing flag as false and applies them, this gateway reads it as true",
+      });
+      return;
+    }
+    if (version.use_extended_paths) return;
+    for (const kind of ruleKinds) {
+      paths[kind].forEach((path, index) => {
+        const error = pathPatternError(path);
+        if (error) ctx.addIssue({ code: "custom", path: ["paths", kind, index], message: error });
+      });
+    }
+  });
+
+const fields = z.looseObject({
+  version_data: z.looseObject({ versions: z.record(z.string(), versionLists).default({}) }).prefault({}),
+});
+
 function methodsOf(method: string | undefined, actions: Record<string, MethodAction>): Set<string> | null {
   const methods = method ? [method] : Object.keys(actions);
   return methods.length > 0 ? new Set(methods.map((name) => name.toUpperCase())) : null;
@@ -63,6 +102,21 @@ function compileRules(kind: RuleKind, entries: Endpoint[]): EndpointRule[] {
       methods: methodsOf(entry.method, entry.method_actions),
       actions: Object.fromEntries(Object.entries(entry.method_actions).map(([method, action]) => [method.toUpperCase(), action])),
     }));
+}
+
+/** A legacy entry is a bare path: it matches every method and has no actions. */
+function compileLegacyRules(kind: RuleKind, paths: string[]): EndpointRule[] {
+  return paths.map((path) => ({ kind, pattern: compilePathPattern(path), methods: null, actions: {} }));
+}
+
+function compileVersionRules(version: z.output<typeof versionLists>): VersionRules | undefined {
+  const legacy = version.use_extended_paths === false;
+  if (legacy && !version.paths) return undefined;
+  const compile = (kind: RuleKind): EndpointRule[] =>
+    legacy ? compileLegacyRules(kind, version.paths?.[kind] ?? []) : compileRules(kind, version.extended_paths[kind]);
+  const whiteList = compile("white_list");
+  const rules = [...compile("ignored"), ...compile("black_list"), ...whiteList];
+  return rules.length > 0 ? { rules, whiteListEnabled: whiteList.length > 0 } : undefined;
 }
 
 function versionName(api: CoreApi, ctx: RequestContext): { name: string; apiPath: string } {
@@ -91,16 +145,12 @@ const noRules: VersionRules = { rules: [], whiteListEnabled: false };
 
 export const versionCheck = defineFeature({
   name: "VersionCheck",
-  fields: perVersionFragment({ ignored: list(endpoint), white_list: list(endpoint), black_list: list(endpoint) }),
-  honours: ruleKinds.flatMap((kind) => endpointFields.map((field) => `version_data.versions.*.extended_paths.${kind}.*.${field}`)),
-  compile: (definition) =>
-    compileVersions(definition, (version): VersionRules | undefined => {
-      if (!version.use_extended_paths) return undefined;
-      const paths = version.extended_paths;
-      const whiteList = compileRules("white_list", paths.white_list);
-      const rules = [...compileRules("ignored", paths.ignored), ...compileRules("black_list", paths.black_list), ...whiteList];
-      return rules.length > 0 ? { rules, whiteListEnabled: whiteList.length > 0 } : undefined;
-    }),
+  fields,
+  honours: [
+    ...ruleKinds.flatMap((kind) => endpointFields.map((field) => `version_data.versions.*.extended_paths.${kind}.*.${field}`)),
+    ...ruleKinds.map((kind) => `version_data.versions.*.paths.${kind}`),
+  ],
+  compile: (definition) => compileVersions(definition, compileVersionRules),
   step: (rulesByVersion, api) => async (ctx, next) => {
     const now = Date.now();
     if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);

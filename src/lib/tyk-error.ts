@@ -59,6 +59,11 @@ export const messages = {
   ipDisallowed: "access from this IP has been disallowed",
   requestTooLarge: "Request is too large",
   contentLengthRequired: "Content length is required for this request",
+  contentLengthInvalid: "content length is not a valid Integer",
+  jsonParseError: (reason: string) => `JSON parsing error: ${reason}`,
+  methodNotAllowed: "Method not allowed",
+  /** Portcullis only: Tyk's internal looping (`tyk://` rewrite targets) is not implemented. */
+  loopingNotSupported: "URL rewrite to tyk:// (internal looping) is not supported by this gateway",
   /** Portcullis only: the definition asks for something that restricts callers and is not implemented. */
   notServed: (fields: string[]) => `This API is not served: ${fields.join(", ")} ${fields.length === 1 ? "is" : "are"} not supported by this gateway`,
 } as const;

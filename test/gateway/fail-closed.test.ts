@@ -14,15 +14,14 @@ interface Warning {
 }
 
 const restricted = {
-  "ip-allow": { enable_ip_whitelisting: true, allowed_ips: ["203.0.113.1"] },
+  pinned: { pinned_public_keys: { "*": "pinned-key-id" } },
   openid: { use_keyless: false, use_openid: true, openid_options: { providers: [{ issuer: "https://idp.test", client_ids: { abc: "pol" } }] } },
   mtls: { use_keyless: false, use_mutual_tls_auth: true, client_certificates: ["cert-id"] },
   plugin: { use_keyless: false, custom_plugin_auth_enabled: true, custom_middleware: { driver: "otto", auth_check: { name: "myAuth" } } },
 } as const;
 
 const switches: Record<keyof typeof restricted, string> = {
-  // Tyk enforces a non-empty allow list unless ip_access_control_disabled is set and the switch is off (mw_ip_whitelist.go).
-  "ip-allow": "allowed_ips",
+  pinned: "pinned_public_keys",
   openid: "use_openid",
   mtls: "use_mutual_tls_auth",
   plugin: "custom_plugin_auth_enabled",
@@ -55,13 +54,13 @@ describe("fields nothing honours", () => {
 
   it("serves an API whose unhonoured fields do not restrict callers, and reports them", async () => {
     const fields = {
-      CORS: { enable: true, allowed_origins: ["https://app.test"] },
+      uptime_tests: { check_list: [{ url: "http://127.0.0.1:9/health" }] },
       enable_batch_request_support: true,
       made_up_field: { nested: 1 },
     };
     const added = await admin("POST", "/apis", apiWith("reported", fields));
     const warnings = (added.body as { warnings: Warning[] }).warnings;
-    expect(warnings.map((warning) => warning.field).sort()).toEqual(["CORS.enable", "enable_batch_request_support", "made_up_field"].sort());
+    expect(warnings.map((warning) => warning.field).sort()).toEqual(["enable_batch_request_support", "made_up_field", "uptime_tests"]);
     expect(warnings.every((warning) => !warning.security)).toBe(true);
 
     await reload();

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 /**
  * A real HTTP upstream on loopback for integration tests. It echoes what it
  * received as JSON; `/status/<code>` answers with that status, `/bytes/<n>`
- * streams n bytes.
+ * streams n bytes, `/respond-headers?name=value` adds each query pair as a
+ * response header to the echo.
  */
 export interface EchoedRequest {
   method: string;
@@ -33,7 +34,9 @@ export async function startEchoUpstream(port = 0): Promise<{ server: Server; url
       return;
     }
     const echoed: EchoedRequest = { method: request.method ?? "", path, headers: request.headers, body: await readBody(request) };
+    const extraHeaders = path.startsWith("/respond-headers") ? Object.fromEntries(new URL(path, "http://upstream").searchParams) : {};
     response.writeHead(status ? Number(status[1]) : 200, {
+      ...extraHeaders,
       "content-type": "application/json",
       "x-upstream": "echo",
       connection: "keep-alive",

@@ -149,20 +149,6 @@ describe("the field catalogue", () => {
 });
 
 describe("when Tyk acts on a feature", () => {
-  it("enforces an IP allow list whenever it has addresses, unless access control is disabled", () => {
-    const ips = ["10.0.0.1"];
-    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: ips })).toBe(true);
-    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: [] })).toBe(false);
-    expect(active("IP allow list", { enable_ip_whitelisting: false, allowed_ips: ips })).toBe(true);
-    expect(active("IP allow list", { enable_ip_whitelisting: false, allowed_ips: ips, ip_access_control_disabled: true })).toBe(false);
-    expect(active("IP allow list", { enable_ip_whitelisting: true, allowed_ips: ips, ip_access_control_disabled: true })).toBe(true);
-    // A malformed switch or list counts as on: Tyk would not load the definition at all.
-    expect(active("IP allow list", { enable_ip_whitelisting: "yes", allowed_ips: ips, ip_access_control_disabled: true })).toBe(true);
-    expect(active("IP allow list", { allowed_ips: "10.0.0.1" })).toBe(true);
-    expect(active("IP allow list", { enable_ip_whitelisting: "yes" })).toBe(false);
-    expect(active("IP block list", { enable_ip_blacklisting: true, blacklisted_ips: ips, ip_access_control_disabled: true })).toBe(true);
-  });
-
   it("skips auth methods on keyless APIs, but not mutual TLS", () => {
     expect(active("OAuth 2.0", { use_oauth2: true })).toBe(true);
     expect(active("OAuth 2.0", { use_oauth2: true, use_keyless: true })).toBe(false);
@@ -200,31 +186,20 @@ describe("when Tyk acts on a feature", () => {
     expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin", method: "GET" }] }))).toBe(true);
     expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin", method: "GET", disabled: true }] }))).toBe(false);
     expect(active("Internal endpoint", endpoints({ internal: [{ path: "/admin" }] }, { use_extended_paths: false }))).toBe(false);
-    expect(active("Request size limit", endpoints({ size_limits: [{ path: "/", method: "POST", size_limit: 10 }] }))).toBe(true);
-    expect(active("URL rewrite trigger", endpoints({ url_rewrites: [{ path: "/a", rewrite_to: "/b", triggers: [{ on: "any" }] }] }))).toBe(true);
-    expect(active("URL rewrite trigger", endpoints({ url_rewrites: [{ path: "/a", rewrite_to: "/b", triggers: [] }] }))).toBe(false);
-    expect(active("Endpoint request header transform", endpoints({ transform_headers: [{ path: "/", add_headers: {}, delete_headers: [] }] }))).toBe(false);
   });
 
-  it("applies legacy path lists when extended paths are off or unset, and case-insensitive matching to the endpoint lists", () => {
-    const legacy = { paths: { black_list: ["/admin"], white_list: [], ignored: [] } };
-    expect(active("Legacy path list", version(legacy))).toBe(true);
-    expect(active("Legacy path list", version({ ...legacy, use_extended_paths: false }))).toBe(true);
-    expect(active("Legacy path list", version({ ...legacy, use_extended_paths: true }))).toBe(false);
+  it("applies case-insensitive matching to the endpoint lists", () => {
     const blocked = { black_list: [{ path: "/admin", method: "GET" }] };
     expect(active("Case-insensitive endpoint matching", endpoints(blocked, { ignore_endpoint_case: true }))).toBe(true);
     expect(active("Case-insensitive endpoint matching", endpoints({}, { ignore_endpoint_case: true }))).toBe(false);
   });
 
   it("turns report-only features on by their switches", () => {
-    expect(active("CORS", { CORS: { enable: true } })).toBe(true);
-    expect(active("CORS", { CORS: { enable: false, allowed_origins: ["*"] } })).toBe(false);
     expect(active("Uptime testing", { uptime_tests: { check_list: [{ url: "http://a/health" }] } })).toBe(true);
     expect(active("Uptime testing", { uptime_tests: { disabled: true, check_list: [{ url: "http://a/health" }] } })).toBe(false);
     expect(active("Error override", { error_overrides: { "500": [{ response: { status_code: 502 } }] }, error_overrides_disabled: true })).toBe(false);
     expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s" }))).toBe(true);
     expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s", global_enforce_timeout_disabled: true }))).toBe(false);
-    expect(active("Global request size limit", version({ global_size_limit: 1024 }))).toBe(true);
     expect(active("TCP / TLS service", { protocol: "tcp" })).toBe(true);
     expect(active("TCP / TLS service", { protocol: "https", enable_proxy_protocol: true })).toBe(false);
     expect(active("Tyk OAS API", { is_oas: true })).toBe(true);

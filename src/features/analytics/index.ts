@@ -22,8 +22,8 @@ function logDropped(ctx: RequestContext, sender: AnalyticsSender, stage: string,
   ctx.log.error(`analytics record dropped: ${stage} failed`, { dropped_total: sender.counters.dropped, error });
 }
 
-/** Reads the first bytes of a body from its own copy, so the chain still streams the original. */
-function captureBody(message: Request | Response, maxBytes: number): Promise<Uint8Array> {
+/** Reads the first bytes of a response body from its own copy, so the client still gets the original. */
+function captureBody(message: Response, maxBytes: number): Promise<Uint8Array> {
   if (!message.body || message.bodyUsed) return nothing;
   try {
     return readPrefix(message.clone().body, maxBytes).catch(() => new Uint8Array(0));
@@ -102,7 +102,7 @@ export const analytics = defineFeature({
     const sender = ctx.gateway.analytics;
     if (!sender) return next();
     const settings = ctx.gateway.config.analytics;
-    const requestBody = settings.detailedRecording ? captureBody(ctx.request, settings.detailedMaxBytes) : undefined;
+    const requestBody = settings.detailedRecording ? readPrefix(ctx.teeBody(), settings.detailedMaxBytes).catch(() => new Uint8Array(0)) : undefined;
     const { response, failed } = await settle(ctx, next);
     try {
       const work = record(ctx, options, sender, response, failed, requestBody);

@@ -42,9 +42,9 @@ function firstGroup(pattern: RegExp, body: string, field: "username" | "password
   return match[1];
 }
 
-/** The body is read from a clone, so it still streams to the upstream. */
+/** The body is read from a copy, so it still streams to the upstream. */
 async function fromBody(ctx: RequestContext, patterns: { user: RegExp; password: RegExp }): Promise<Credentials> {
-  const body = await ctx.request.clone().text();
+  const body = await new Response(ctx.teeBody()).text();
   return { username: firstGroup(patterns.user, body, "username"), password: firstGroup(patterns.password, body, "password") };
 }
 

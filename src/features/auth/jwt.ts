@@ -105,6 +105,7 @@ export const authenticateJwt: Authenticator = async (ctx, options) => {
   const claims = decodeClaims(payload);
   const timeError = timeClaimsError(claims, options.jwt.skews);
   if (timeError) throw new TykError(401, messages.jwtClaims(timeError));
+  ctx.jwtClaims = { ...header, ...claims }; // Tyk's jwt_claims_<name>: header fields too, claims winning
   if (owner) return { session: owner.session, sessionId: owner.storageId };
   return jwtIdentity(ctx, options, claims);
 };

@@ -9,6 +9,7 @@ import type { Authenticator } from "./options";
 export const authenticateToken: Authenticator = async (ctx, options) => {
   const key = extractKey(ctx.request, ctx.url, options.token);
   if (!key) throw new TykError(401, messages.authFieldMissing);
+  ctx.authToken = key;
   const found = await ctx.gateway.keys.lookup(key, ctx.api.orgId, ctx.waitUntil);
   if (!found) throw new TykError(403, messages.keyNotFound);
   return { session: found.session, sessionId: found.storageId };

@@ -51,14 +51,18 @@ describe("kv-seed CLI", () => {
   it("prints the fields each API definition sets that the gateway does not honour, and writes nothing under --strict", async () => {
     const dir = await seedDir({
       ...goodFiles,
-      "apps/cors.json": validApi({ api_id: "cors", proxy: { listen_path: "/cors/", target_url: "http://127.0.0.1:9" }, CORS: { enable: true } }),
+      "apps/uptime.json": validApi({
+        api_id: "uptime",
+        proxy: { listen_path: "/uptime/", target_url: "http://127.0.0.1:9" },
+        uptime_tests: { check_list: [{ url: "http://127.0.0.1:9/health" }] },
+      }),
       "apps/mtls.json": validApi({ api_id: "mtls", proxy: { listen_path: "/mtls/", target_url: "http://127.0.0.1:9" }, use_mutual_tls_auth: true }),
     });
     const persistTo = await tempDir();
 
     const dryRun = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
     expect(dryRun.code).toBe(0);
-    expect(dryRun.stderr).toContain("apps/cors.json: 1 field not honoured\n  CORS.enable: CORS is not supported; it is ignored");
+    expect(dryRun.stderr).toContain("apps/uptime.json: 1 field not honoured\n  uptime_tests: Uptime testing is not supported; it is ignored");
     expect(dryRun.stderr).toContain("apps/mtls.json: 1 field not honoured; the gateway will NOT serve this API\n  use_mutual_tls_auth:");
     expect(dryRun.stderr).not.toContain("apps/orders.json");
 
