@@ -55,14 +55,19 @@ export function compileDefinition(raw: unknown, config: GatewayConfig, features:
   const api = compileCore(core.data);
   const issues: z.core.$ZodIssue[] = [];
   const steps: ChainEntry[] = [];
+  const reported: FieldWarning[] = [];
   for (const feature of features) {
     const built = feature.build(raw, api, config);
-    if (!built.ok) issues.push(...built.issues);
-    else if (built.step) steps.push({ step: built.step, observer: feature.observer, name: feature.name });
+    if (!built.ok) {
+      issues.push(...built.issues);
+      continue;
+    }
+    if (built.step) steps.push({ step: built.step, observer: feature.observer, name: feature.name });
+    reported.push(...built.warnings);
   }
   if (issues.length > 0) return invalid(issues);
 
-  const warnings = manifestOf(features).check(raw as Record<string, unknown>);
+  const warnings = [...manifestOf(features).check(raw as Record<string, unknown>), ...reported];
   const notServed = warnings.filter((warning) => warning.security).map((warning) => warning.field);
   const chain = notServed.length > 0 ? refusal(steps, notServed) : steps;
   const handle = compose(chain.map((entry) => entry.step));

@@ -1,8 +1,11 @@
 /*
  * Tyk path patterns: a path is a regular expression in which `{name}` stands
- * for one path segment. Portcullis anchors patterns at both ends (Tyk's
+ * for one path segment and `/*` for the rest of the path (Tyk's mux
+ * templates). Portcullis anchors patterns at both ends (Tyk's
  * `enable_path_prefix_matching` + `enable_path_suffix_matching`), so
  * `/users/{id}` matches `/users/7` and `/users/7/`, not `/users/7/orders`.
+ * As in Tyk, only a pattern that starts with `/` (or `^`) is anchored at the
+ * start: `validate` matches `/validate` and `/v1/validate`.
  */
 
 const paramPattern = /\{[^/{}]*\}/g;
@@ -10,7 +13,9 @@ const hasParam = /\{[^/{}]*\}/;
 const segment = "[^/]+";
 
 function patternSource(path: string): string {
-  return path.replace(paramPattern, segment).replace(/\/+$/, "");
+  const source = path.replace(paramPattern, segment).replaceAll("/*/", "/[^/]+/").replaceAll("/*", "/.*").replace(/\/+$/, "");
+  if (source.startsWith("^")) return source.slice(1);
+  return source.startsWith("/") || source === "" ? source : `.*${source}`;
 }
 
 export function compilePathPattern(path: string, ignoreCase = false): RegExp {

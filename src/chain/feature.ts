@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { FieldPattern } from "../apidef/catalogue";
 import type { CoreApi } from "../apidef/compile";
+import type { FieldWarning } from "../apidef/manifest";
 import type { GatewayConfig } from "../config";
 import type { Step } from "./step";
 
@@ -20,9 +21,11 @@ export interface FeatureSpec<Fields, Options> {
   observer?: boolean;
   compile(fields: Fields, api: CoreApi, settings: GatewayConfig): Options | undefined;
   step(options: Options, api: CoreApi): Step;
+  /** Values of honoured fields the feature cannot act on (a rewrite to `tyk://`), reported like unhonoured fields. */
+  report?(fields: Fields): FieldWarning[];
 }
 
-export type FeatureBuild = { ok: true; step: Step | undefined } | { ok: false; issues: readonly z.core.$ZodIssue[] };
+export type FeatureBuild = { ok: true; step: Step | undefined; warnings: FieldWarning[] } | { ok: false; issues: readonly z.core.$ZodIssue[] };
 
 /** A feature with its types sealed in, as the registry (src/pipeline.ts) holds it. */
 export interface Feature {
@@ -49,7 +52,8 @@ export function defineFeature<Fields, Options>(spec: FeatureSpec<Fields, Options
       const parsed = fields.safeParse(definition);
       if (!parsed.success) return { ok: false, issues: parsed.error.issues };
       const options = spec.compile(parsed.data, api, settings);
-      return { ok: true, step: options === undefined ? undefined : spec.step(options, api) };
+      const warnings = spec.report?.(parsed.data) ?? [];
+      return { ok: true, step: options === undefined ? undefined : spec.step(options, api), warnings };
     },
   };
 }

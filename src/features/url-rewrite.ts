@@ -84,8 +84,10 @@ async function rewriteTarget(rewrite: CompiledRewrite, groups: RegExpExecArray, 
   return expandTarget(withGroups, ctx, fired?.captures ?? new Map());
 }
 
+const isInternalLoop = (target: string): boolean => /^tyk:\/\//i.test(target);
+
 function applyTarget(target: string, ctx: RequestContext): void {
-  if (/^tyk:\/\//i.test(target)) {
+  if (isInternalLoop(target)) {
     ctx.log.error("URL rewrite to an internal loop refused: tyk:// looping is not supported", { rewrite_to: target });
     throw new TykError(500, messages.loopingNotSupported);
   }
@@ -119,6 +121,16 @@ export const rewriteUrl = defineFeature({
       return rewrites.length > 0 ? rewrites : undefined;
     });
     return byVersion.size > 0 ? byVersion : undefined;
+  },
+  report: (definition) => {
+    const looping = Object.entries(definition.version_data.versions).flatMap(([name, version]) =>
+      version.extended_paths.url_rewrites.flatMap((entry, index) =>
+        [entry.rewrite_to, ...entry.triggers.map((trigger) => trigger.rewrite_to)].some(isInternalLoop)
+          ? [`version_data.versions.${name}.extended_paths.url_rewrites.${index}.rewrite_to`]
+          : [],
+      ),
+    );
+    return looping.map((field) => ({ field, message: "internal looping (tyk://) is not supported; the rewrite answers 500", security: false }));
   },
   step: (byVersion) => async (ctx, next) => {
     const rewrites = byVersion.get(ctx.version.name) ?? [];

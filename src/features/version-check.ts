@@ -86,6 +86,11 @@ const versionLists = z
 
 const fields = z.looseObject({
   version_data: z.looseObject({ versions: z.record(z.string(), versionLists).default({}) }).prefault({}),
+  // Read, not honoured here: the CORS feature owns these fields.
+  CORS: z
+    .looseObject({ enable: z.boolean().default(false), options_passthrough: z.boolean().default(false) })
+    .nullable()
+    .default(null),
 });
 
 function methodsOf(method: string | undefined, actions: Record<string, MethodAction>): Set<string> | null {
@@ -150,27 +155,34 @@ export const versionCheck = defineFeature({
     ...ruleKinds.flatMap((kind) => endpointFields.map((field) => `version_data.versions.*.extended_paths.${kind}.*.${field}`)),
     ...ruleKinds.map((kind) => `version_data.versions.*.paths.${kind}`),
   ],
-  compile: (definition) => compileVersions(definition, compileVersionRules),
-  step: (rulesByVersion, api) => async (ctx, next) => {
-    const now = Date.now();
-    if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);
-    const { version, apiPath } = resolveVersion(api, ctx);
-    if (version.expiresAt !== null && now > version.expiresAt) throw new TykError(403, messages.versionExpired);
-    ctx.version = version;
-    ctx.apiPath = apiPath;
+  compile: (definition) => ({
+    rulesByVersion: compileVersions(definition, compileVersionRules),
+    // The CORS step answers every OPTIONS request itself, so Tyk lets them past the endpoint lists (URLAllowedAndIgnored).
+    corsAnswersOptions: definition.CORS?.enable === true && !definition.CORS.options_passthrough,
+  }),
+  step:
+    ({ rulesByVersion, corsAnswersOptions }, api) =>
+    async (ctx, next) => {
+      const now = Date.now();
+      if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);
+      const { version, apiPath } = resolveVersion(api, ctx);
+      if (version.expiresAt !== null && now > version.expiresAt) throw new TykError(403, messages.versionExpired);
+      ctx.version = version;
+      ctx.apiPath = apiPath;
+      if (corsAnswersOptions && ctx.method === "OPTIONS") return next();
 
-    const { rules, whiteListEnabled } = rulesByVersion.get(version.name) ?? noRules;
-    let allowed = !whiteListEnabled;
-    for (const rule of rules) {
-      if ((rule.methods && !rule.methods.has(ctx.method)) || !rule.pattern.test(apiPath)) continue;
-      const action = rule.actions[ctx.method];
-      if (action?.action === "reply") return new Response(action.data, { status: action.code, headers: action.headers });
-      if (rule.kind === "black_list") throw new TykError(403, messages.endpointForbidden);
-      ctx.ignoredPath = rule.kind === "ignored";
-      allowed = true;
-      break;
-    }
-    if (!allowed) throw new TykError(403, messages.endpointForbidden);
-    return next();
-  },
+      const { rules, whiteListEnabled } = rulesByVersion.get(version.name) ?? noRules;
+      let allowed = !whiteListEnabled;
+      for (const rule of rules) {
+        if ((rule.methods && !rule.methods.has(ctx.method)) || !rule.pattern.test(apiPath)) continue;
+        const action = rule.actions[ctx.method];
+        if (action?.action === "reply") return new Response(action.data, { status: action.code, headers: action.headers });
+        if (rule.kind === "black_list") throw new TykError(403, messages.endpointForbidden);
+        ctx.ignoredPath = rule.kind === "ignored";
+        allowed = true;
+        break;
+      }
+      if (!allowed) throw new TykError(403, messages.endpointForbidden);
+      return next();
+    },
 });

@@ -146,6 +146,6 @@ describe("request size limits (Tyk's RequestSizeLimitMiddleware)", () => {
 
   it("has no step for an API without limits", () => {
     const build = sizeLimits.build(api("none", {}), {} as never, {} as never);
-    expect(build).toEqual({ ok: true, step: undefined });
+    expect(build).toEqual({ ok: true, step: undefined, warnings: [] });
   });
 });

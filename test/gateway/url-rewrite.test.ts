@@ -244,6 +244,26 @@ describe("URL rewrite definitions", () => {
     expect(JSON.stringify(reply.body)).toContain("triggers.0.options.header_matches.x-a.match_rx");
   });
 
+  it("reports rewrites to tyk:// in the Gateway API's warnings, naming each entry", async () => {
+    const definition = keylessApi({
+      api_id: "rw-loop",
+      proxy: { listen_path: "/rw-loop/" },
+      ...withRewrites([
+        rewrite("/a", "^/a$", "/fine"),
+        rewrite("/b", "^/b$", "/fine", [trigger("any", { header_matches: { "x-a": { match_rx: "." } } }, "tyk://self/b")]),
+      ]),
+    });
+    const reply = await admin("POST", "/apis", definition);
+    expect(reply.status).toBe(200);
+    expect((reply.body as { warnings: unknown[] }).warnings).toEqual([
+      {
+        field: "version_data.versions.Default.extended_paths.url_rewrites.1.rewrite_to",
+        message: "internal looping (tyk://) is not supported; the rewrite answers 500",
+        security: false,
+      },
+    ]);
+  });
+
   it('refuses an "on" that is neither "any" nor "all"', async () => {
     const definition = keylessApi({
       api_id: "rw-bad-on",

@@ -77,6 +77,22 @@ describe("paths", () => {
     expect(pattern.test("/api/users/7")).toBe(false);
   });
 
+  it("anchors at the start only a pattern that starts with / or ^, as Tyk does", () => {
+    expect(compilePathPattern("validate").test("/validate")).toBe(true);
+    expect(compilePathPattern("validate").test("/v1/validate")).toBe(true);
+    expect(compilePathPattern("validate").test("/validate/more")).toBe(false);
+    expect(compilePathPattern("^/exact").test("/exact")).toBe(true);
+    expect(compilePathPattern("^/exact").test("/x/exact")).toBe(false);
+    expect(compilePathPattern(".*").test("/anything/at/all")).toBe(true);
+  });
+
+  it("reads Tyk's mux wildcards: /*/ is one segment, a trailing /* the rest of the path", () => {
+    expect(compilePathPattern("/files/*").test("/files/a/b.txt")).toBe(true);
+    expect(compilePathPattern("/files/*").test("/other/a")).toBe(false);
+    expect(compilePathPattern("/a/*/c").test("/a/b/c")).toBe(true);
+    expect(compilePathPattern("/a/*/c").test("/a/b/x/c")).toBe(false);
+  });
+
   it("matches listen paths on segment boundaries and returns the consumed length", () => {
     const match = compileListenPath("/orders/");
     expect(match("/orders")).toBe(7);
