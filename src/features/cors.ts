@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineFeature } from "../chain/feature";
+import { editHeaders } from "../lib/response-headers";
 import { TykError } from "../lib/tyk-error";
 import { compileCorsPolicy, corsConfig, decideActualRequest, decidePreflight, isPreflight } from "./cors-policy";
 
@@ -43,19 +44,6 @@ function applyTo(target: Headers, cors: Record<string, string>): void {
   }
 }
 
-function withCorsHeaders(response: Response, cors: Record<string, string>): Response {
-  try {
-    applyTo(response.headers, cors);
-    return response;
-  } catch (error) {
-    // A response whose headers are immutable (one straight from fetch) is copied first.
-    if (!(error instanceof TypeError)) throw error;
-    const copy = new Response(response.body, response);
-    applyTo(copy.headers, cors);
-    return copy;
-  }
-}
-
 function withCorsHeadersOnError(error: TykError, cors: Record<string, string>): TykError {
   const varyKey = Object.keys(error.headers).find((name) => name.toLowerCase() === "vary");
   const { Vary: vary = "", ...rest } = cors;
@@ -81,7 +69,7 @@ export const cors = defineFeature({
       return new Response(null, { status: preflight ? 204 : 200, headers: decision.headers });
     }
     try {
-      return withCorsHeaders(await next(), decision.headers);
+      return editHeaders(await next(), (target) => applyTo(target, decision.headers));
     } catch (error) {
       if (error instanceof TykError) throw withCorsHeadersOnError(error, decision.headers);
       throw error;

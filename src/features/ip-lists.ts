@@ -13,7 +13,7 @@ import { messages, TykError } from "../lib/tyk-error";
  *
  * Tyk checks a non-empty list unless `ip_access_control_disabled` is true and
  * the list's enable flag is false: clearing the flag alone does not turn a list
- * off (the same rule as the `ipList` entry of catalogue-unsupported.ts).
+ * off (gateway/mw_ip_whitelist.go).
  *
  * The caller is `ctx.clientIp`, the gateway's one rule. An unknown or
  * unreadable address is refused by both lists: Tyk lets such a request past a

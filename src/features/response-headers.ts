@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { compileVersions, headerMap, list, perVersionFragment } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";
+import { editHeaders } from "../lib/response-headers";
 import {
   applyHeaderChanges,
   compileHeaderChanges,
@@ -89,10 +90,9 @@ export const responseHeaders = defineFeature({
     const rule = matchingRule(plan?.rules, ctx.apiPath, ctx.method);
     const response = await next();
     if (!plan || (!rule && plan.globals.length === 0)) return response;
-    // Headers of a fetched response are immutable: answer with a copy.
-    const headers = new Headers(response.headers);
-    if (rule) applyHeaderChanges(headers, rule, ctx);
-    for (const changes of plan.globals) applyHeaderChanges(headers, changes, ctx);
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    return editHeaders(response, (headers) => {
+      if (rule) applyHeaderChanges(headers, rule, ctx);
+      for (const changes of plan.globals) applyHeaderChanges(headers, changes, ctx);
+    });
   },
 });

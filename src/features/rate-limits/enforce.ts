@@ -1,5 +1,6 @@
 import type { RequestContext } from "../../chain/context";
 import type { Next } from "../../chain/step";
+import { editHeaders } from "../../lib/response-headers";
 import { messages, TykError } from "../../lib/tyk-error";
 import type { LimitTarget, Verdict } from "../../ratelimit/client";
 import type { CounterView } from "../../ratelimit/counters";
@@ -69,19 +70,6 @@ function applyHeaders(target: Headers, headers: Record<string, string>, ietf: bo
   for (const [name, value] of Object.entries(headers)) target.set(name, value);
 }
 
-function withHeaders(response: Response, headers: Record<string, string>, ietf: boolean): Response {
-  try {
-    applyHeaders(response.headers, headers, ietf);
-    return response;
-  } catch (error) {
-    // A response whose headers are immutable (one straight from fetch) is copied first.
-    if (!(error instanceof TypeError)) throw error;
-    const copy = new Response(response.body, response);
-    applyHeaders(copy.headers, headers, ietf);
-    return copy;
-  }
-}
-
 async function check(ctx: RequestContext, apiLimits: ApiLimits, target: LimitTarget | null): Promise<Checked | null> {
   if (!target) return null;
   const { limits } = ctx.gateway;
@@ -116,5 +104,5 @@ export async function enforceLimits(ctx: RequestContext, next: Next, apiLimits: 
     if (settings.headerSource === "quotas" || !(error instanceof TykError)) throw error;
     throw error.withHeaders(successHeaders(readings, settings));
   }
-  return withHeaders(response, successHeaders(readings, settings), settings.ietfHeaders);
+  return editHeaders(response, (target) => applyHeaders(target, successHeaders(readings, settings), settings.ietfHeaders));
 }
