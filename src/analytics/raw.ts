@@ -1,3 +1,5 @@
+import { base64FromBytes, concatBytes } from "../lib/encoding";
+
 /*
  * Tyk's detailed recording: `raw_request` and `raw_response` are the base64 of
  * the HTTP/1.1 wire form of each message. Tyk records them whole; Portcullis
@@ -31,17 +33,7 @@ export async function readPrefix(stream: ReadableStream<Uint8Array> | null, maxB
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  return concat(chunks, length);
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, length);
 }
 
 function headerLines(headers: Headers, secret: ReadonlySet<string>): string {
@@ -52,20 +44,12 @@ function headerLines(headers: Headers, secret: ReadonlySet<string>): string {
   return lines;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let offset = 0; offset < bytes.byteLength; offset += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
-  }
-  return btoa(binary);
-}
-
 function wire(head: string, body: Uint8Array, maxBytes: number): string {
   const headBytes = encoder.encode(head);
   const bytes = new Uint8Array(headBytes.byteLength + body.byteLength);
   bytes.set(headBytes);
   bytes.set(body, headBytes.byteLength);
-  return toBase64(bytes.subarray(0, maxBytes));
+  return base64FromBytes(bytes.subarray(0, maxBytes));
 }
 
 /**

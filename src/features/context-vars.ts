@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
+import { readBounded, streamOf } from "../lib/bounded-body";
 import { TykError } from "../lib/tyk-error";
 
 /*
@@ -159,30 +160,6 @@ export function compileTemplate(template: string): Template {
   return template.includes("$tyk_") ? (ctx) => expandVariables(template, ctx) : () => template;
 }
 
-/** Reads at most `limit` bytes; undefined when the stream is longer. */
-async function readBounded(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 function isFormEncoded(ctx: RequestContext): boolean {
   const mediaType = ctx.request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
   return mediaType === "application/x-www-form-urlencoded" && formMethods.has(ctx.method);
@@ -198,17 +175,16 @@ async function readFormBody(ctx: RequestContext): Promise<URLSearchParams | unde
   if (!ctx.upstreamBody || !isFormEncoded(ctx) || declared > formBodyLimit) return undefined;
   const copy = ctx.teeBody()!;
   const upstream = ctx.upstreamBody;
-  let bytes: Uint8Array | undefined;
+  let bytes: Uint8Array;
   try {
-    bytes = await readBounded(copy, formBodyLimit);
+    bytes = await readBounded(copy, formBodyLimit, () => new RangeError("form body over the limit"));
   } catch (error) {
     // A size limit ended the body with its own answer: give it now rather than at the proxy.
     if (error instanceof TykError) throw error;
     return undefined;
   }
-  if (!bytes) return undefined;
   void upstream.cancel();
-  ctx.upstreamBody = new Response(bytes).body;
+  ctx.upstreamBody = streamOf(bytes);
   return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 

@@ -1,3 +1,5 @@
+import { concatBytes } from "./encoding";
+
 /*
  * Request bodies held to a byte limit without trusting what the client
  * declared: a body streamed past its limit is cut off with the caller's error,
@@ -57,14 +59,7 @@ export async function readBounded(body: ReadableStream<Uint8Array> | null, maxBy
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, length);
 }
 
 /**

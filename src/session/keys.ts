@@ -1,3 +1,4 @@
+import { base64FromText, fromUtf8, hex, utf8 } from "../lib/encoding";
 import { murmur128Hex, murmur32Hex, murmur64Hex } from "./murmur";
 
 /*
@@ -25,7 +26,7 @@ export function generateKeyId(): string {
 
 /** The key string Tyk hands out for `org_id` + `id` under the given hash function. */
 export function generateToken(orgId: string, id: string, algorithm: HashAlgorithm): string {
-  return btoa(JSON.stringify({ org: orgId, id, h: algorithm }));
+  return base64FromText(JSON.stringify({ org: orgId, id, h: algorithm }));
 }
 
 interface TokenParts {
@@ -38,7 +39,7 @@ interface TokenParts {
 export function decodeToken(key: string): TokenParts | null {
   if (!key.startsWith("ey")) return null;
   try {
-    const parts: unknown = JSON.parse(atob(key));
+    const parts: unknown = JSON.parse(fromUtf8(Uint8Array.from(atob(key), (char) => char.charCodeAt(0))));
     if (typeof parts !== "object" || parts === null) return null;
     const { org, id, h } = parts as Record<string, unknown>;
     return typeof id === "string" ? { org: typeof org === "string" ? org : "", id, h: typeof h === "string" ? h : "" } : null;
@@ -68,10 +69,6 @@ export function keyCandidates(key: string, orgId: string, primary: HashAlgorithm
   return [...algorithms.map((algorithm) => ({ key, algorithm })), ...algorithms.map((algorithm) => ({ key: generateToken(orgId, key, algorithm), algorithm }))];
 }
 
-function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /** The algorithm a key is hashed with: the one it names (murmur64 for an unknown name, as Tyk), else the gateway default. */
 export function hashAlgorithmFor(key: string, fallback: HashAlgorithm): HashAlgorithm {
   const named = decodeToken(key)?.h;
@@ -80,7 +77,7 @@ export function hashAlgorithmFor(key: string, fallback: HashAlgorithm): HashAlgo
 }
 
 const hashers: Record<HashAlgorithm, (key: string) => Promise<string> | string> = {
-  sha256: async (key) => toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key))),
+  sha256: async (key) => hex(await crypto.subtle.digest("SHA-256", utf8(key))),
   murmur32: murmur32Hex,
   murmur64: murmur64Hex,
   murmur128: murmur128Hex,

@@ -27,3 +27,11 @@ describe("Tyk key formats", () => {
     expect(hashAlgorithmFor("legacy-key", "sha256")).toBe("sha256");
   });
 });
+
+describe("tokens with text beyond Latin-1", () => {
+  it("encode the JSON as UTF-8, as Tyk's Go does, and decode back", () => {
+    const token = generateToken("org-ключ", "id-😀", "sha256");
+    expect(decodeToken(token)).toEqual({ org: "org-ключ", id: "id-😀", h: "sha256" });
+    expect(generateToken("é", "x", "sha256")).toBe(btoa(String.fromCharCode(...new TextEncoder().encode('{"org":"é","id":"x","h":"sha256"}'))));
+  });
+});
