@@ -1,4 +1,4 @@
-import { base64FromBytes, concatBytes } from "../lib/encoding";
+import { base64FromBytes } from "../lib/encoding";
 
 /*
  * Tyk's detailed recording: `raw_request` and `raw_response` are the base64 of
@@ -13,28 +13,6 @@ const secretHeaders = new Set(["authorization", "proxy-authorization", "cookie",
 const redacted = "[redacted]";
 
 const encoder = new TextEncoder();
-
-/** Reads at most `maxBytes` from the stream, then cancels the rest of it. */
-export async function readPrefix(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (!stream || maxBytes === 0) {
-    await stream?.cancel();
-    return new Uint8Array(0);
-  }
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    while (length < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value.subarray(0, maxBytes - length));
-      length += Math.min(value.byteLength, maxBytes - length);
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return concatBytes(chunks, length);
-}
 
 function headerLines(headers: Headers, secret: ReadonlySet<string>): string {
   let lines = "";

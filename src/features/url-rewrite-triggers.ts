@@ -2,6 +2,7 @@ import { z } from "zod";
 import { list, regexSource } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { contextVariable } from "./context-vars";
+import { readPrefix } from "../lib/bounded-body";
 
 /*
  * Tyk's URL rewrite triggers (gateway/mw_url_rewrite.go): each trigger tests
@@ -129,30 +130,8 @@ function kindPasses(passedValues: number, options: number, any: boolean): boolea
 export const payloadLimit = 1024 * 1024;
 
 async function readPayload(ctx: RequestContext): Promise<string> {
-  const inspected = ctx.teeBody();
-  if (!inspected) return "";
-  const reader = inspected.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < payloadLimit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    // Stops only this branch; the forwarded one keeps the whole body.
-    await reader.cancel().catch(() => undefined);
-  }
-  const bytes = new Uint8Array(Math.min(size, payloadLimit));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, bytes.length - offset);
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return new TextDecoder().decode(bytes);
+  // Reads only this branch of the tee; the forwarded one keeps the whole body.
+  return new TextDecoder().decode(await readPrefix(ctx.teeBody(), payloadLimit));
 }
 
 /** What a request offers triggers, read on first use: the body only when a payload trigger is reached. */

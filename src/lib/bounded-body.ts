@@ -79,3 +79,25 @@ export function withLength(body: ReadableStream<Uint8Array>, length: number): Re
 export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new Response(bytes).body as ReadableStream<Uint8Array>;
 }
+
+/** Reads at most `maxBytes` from the stream, then cancels the rest of it. */
+export async function readPrefix(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (!stream || maxBytes === 0) {
+    await stream?.cancel();
+    return new Uint8Array(0);
+  }
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, maxBytes - length));
+      length += Math.min(value.byteLength, maxBytes - length);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return concatBytes(chunks, length);
+}

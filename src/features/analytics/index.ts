@@ -1,4 +1,5 @@
-import { rawRequest, rawResponse, readPrefix } from "../../analytics/raw";
+import { rawRequest, rawResponse } from "../../analytics/raw";
+import { readPrefix } from "../../lib/bounded-body";
 import { buildRecord, type RequestFacts } from "../../analytics/record";
 import type { AnalyticsSender } from "../../analytics/sender";
 import type { RequestContext } from "../../chain/context";
