@@ -1,8 +1,9 @@
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
-import { messages, TykError } from "../lib/tyk-error";
+import { Balancer, FixedTargets } from "../proxy/balancer";
 import { removeHopByHopHeaders, setForwardedHeaders } from "../proxy/headers";
-import { RoundRobin, upstreamUrl } from "../proxy/target";
+import { sendUpstream } from "../proxy/send";
+import { upstreamUrl } from "../proxy/target";
 
 /*
  * The last step: sends the request upstream and streams the answer back.
@@ -10,8 +11,6 @@ import { RoundRobin, upstreamUrl } from "../proxy/target";
  * target URL's host, so `preserve_host_header` cannot be honoured; the
  * client's Host travels in X-Forwarded-Host instead.
  */
-
-const bodylessMethods = new Set(["GET", "HEAD"]);
 
 function upstreamPath(ctx: RequestContext, stripListenPath: boolean): string {
   if (stripListenPath) return ctx.apiPath;
@@ -22,34 +21,22 @@ function upstreamPath(ctx: RequestContext, stripListenPath: boolean): string {
 export const proxyToUpstream = defineFeature({
   name: "ReverseProxy",
   honours: [],
-  // One rotation per version, so versions and APIs never share a counter: each reaches all its targets.
   compile: (_fields, api) =>
-    new Map([...api.versions.values()].map((version) => [version.name, new RoundRobin(version.overrideTarget ? [version.overrideTarget] : api.targets)])),
-  step: (targetsByVersion, api) => async (ctx) => {
+    new Map(
+      [...api.versions.values()].map((version) => [
+        version.name,
+        new Balancer(new FixedTargets(version.overrideTarget ? [version.overrideTarget] : api.targets)),
+      ]),
+    ),
+  step: (balancers, api) => async (ctx) => {
     const headers = ctx.upstreamHeaders;
     removeHopByHopHeaders(headers);
     setForwardedHeaders(headers, ctx.request, ctx.url, ctx.clientIp);
     headers.delete("host");
-    const targets = targetsByVersion.get(ctx.version.name)!;
-    const target = ctx.rewrittenUrl?.toString() ?? upstreamUrl(targets.pick(), upstreamPath(ctx, api.stripListenPath), ctx.upstreamQuery);
+    const target =
+      ctx.rewrittenUrl?.toString() ?? upstreamUrl(await balancers.get(ctx.version.name)!.pick(ctx), upstreamPath(ctx, api.stripListenPath), ctx.upstreamQuery);
 
-    let upstream: Response;
-    const sentAt = Date.now();
-    try {
-      upstream = await fetch(target, {
-        method: ctx.upstreamMethod,
-        headers,
-        body: bodylessMethods.has(ctx.upstreamMethod) ? undefined : ctx.upstreamBody,
-        redirect: "manual",
-      });
-      ctx.upstreamLatency = Date.now() - sentAt;
-    } catch (error) {
-      // A step that wraps the body (size limits) ends the stream with its own answer.
-      if (error instanceof TykError) throw error;
-      ctx.log.error("upstream request failed", { target, error });
-      throw new TykError(500, messages.proxyFailed);
-    }
-
+    const upstream = await sendUpstream(ctx, target);
     const responseHeaders = new Headers(upstream.headers);
     removeHopByHopHeaders(responseHeaders);
     return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });
