@@ -99,9 +99,10 @@ async function seed(miniflare: Miniflare, binding: string, entries: StoreSeed, w
   for (const [key, value] of entries) await kv.put(key, value);
 }
 
-/** Bindings beyond KV, for scenarios that need them: the RateLimiter Durable Object and the analytics Queue. */
+/** Bindings beyond KV, for scenarios that need them: the RateLimiter and CircuitBreaker Durable Objects and the analytics Queue. */
 export interface GatewayFeatures {
   rateLimiter?: boolean;
+  circuitBreaker?: boolean;
   analyticsQueue?: boolean;
 }
 
@@ -115,9 +116,17 @@ export async function startGateway(
   features: GatewayFeatures = {},
 ): Promise<Contestant> {
   const env: Env = { ...gatewayBindings(config), GATEWAY_KV: { type: "kv", id: kvNamespaceId } };
-  if (features.rateLimiter) env.RATE_LIMITER = { type: "durable-object", worker: "gateway", exportName: "RateLimiter" };
+  const objects: NonNullable<WorkerExports> = {};
+  if (features.rateLimiter) {
+    env.RATE_LIMITER = { type: "durable-object", worker: "gateway", exportName: "RateLimiter" };
+    objects.RateLimiter = { type: "durable-object", storage: "sqlite" };
+  }
+  if (features.circuitBreaker) {
+    env.CIRCUIT_BREAKER = { type: "durable-object", worker: "gateway", exportName: "CircuitBreaker" };
+    objects.CircuitBreaker = { type: "durable-object", storage: "sqlite" };
+  }
   if (features.analyticsQueue) env.ANALYTICS_QUEUE = { type: "queue", name: "portcullis-analytics" };
-  const exports: WorkerExports = features.rateLimiter ? { RateLimiter: { type: "durable-object", storage: "sqlite" } } : undefined;
+  const exports = Object.keys(objects).length > 0 ? objects : undefined;
   const gateway = await startContestant(name, [await workerOptions("gateway", bundle, config, env, true, exports)], options);
   await seed(gateway.miniflare, "GATEWAY_KV", entries, "gateway");
   return gateway;

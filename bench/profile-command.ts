@@ -6,7 +6,7 @@ import { fullPlan } from "./compare";
 import { startGateway, startPassthrough, type Contestant } from "./contestants";
 import { loadGenerator, type LoadTarget } from "./load";
 import { captureProfile, summarizeProfile, type ProfileLine } from "./profile";
-import { runProbes, scenarios, type MeasuredScenario, type Origins } from "./scenarios";
+import { featuresFor, runProbes, scenarios, type MeasuredScenario, type Origins } from "./scenarios";
 import { basicSeed, routeTableSeed } from "./seed";
 import { freePort } from "./system";
 import { smallPath, startUpstream } from "./upstream";
@@ -70,10 +70,7 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
         config,
         scenario.gateway === "route-table" ? routes.entries : basic.entries,
         { inspectorPort },
-        {
-          rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain",
-          analyticsQueue: scenario.gateway === "full-chain",
-        },
+        featuresFor(scenario.gateway),
       ),
     );
     const origins: Origins = {

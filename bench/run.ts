@@ -15,7 +15,7 @@ import { startCountingGateway, startGateway, startPassthrough, type Contestant }
 import { loadGenerator } from "./load";
 import { runProfile } from "./profile-command";
 import { consoleSummary, writeReport, type BenchReport, type Goal, type ScenarioReport } from "./report";
-import { runProbes, scenarios, type MeasuredScenario, type Origins } from "./scenarios";
+import { featuresFor, runProbes, scenarios, type MeasuredScenario, type Origins } from "./scenarios";
 import { basicSeed, keylessListenPath, authListenPath, routeTableSeed } from "./seed";
 import { measureStartup } from "./startup";
 import { measureStoreReads } from "./store-reads";
@@ -123,6 +123,7 @@ function p99Goal(keyless: ScenarioReport["comparison"]): Goal {
 function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"]): Goal[] {
   const keyless = reports.find((report) => report.id === "keyless")?.comparison;
   const shaping = reports.find((report) => report.id === "request-shaping")?.comparison;
+  const guarded = reports.find((report) => report.id === "traffic-control")?.comparison;
   const reads = "error" in storeReads ? undefined : storeReads.steady.filter((row) => !row.failure);
   const worstReads = reads?.length ? Math.max(...reads.map((row) => row.readsPerRequest)) : Number.NaN;
   return [
@@ -136,6 +137,11 @@ function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"])
       goal: "CORS + IP allow list + header transforms ≥ 0.95 × the same API keyless",
       value: shaping ? `${shaping.throughputRatio.toFixed(3)} × measured (CPU ratio ${shaping.cpuRatio.toFixed(3)} ×)` : "–",
       met: shaping ? shaping.throughputRatio >= 0.95 : null,
+    },
+    {
+      goal: "Healthy hard timeout + circuit breaker ≥ 0.97 × the same API keyless",
+      value: guarded ? `${guarded.throughputRatio.toFixed(3)} × measured (CPU ratio ${guarded.cpuRatio.toFixed(3)} ×)` : "–",
+      met: guarded ? guarded.throughputRatio >= 0.97 : null,
     },
     {
       // Background reads (config poll, session refresh) happen per interval, not per request.
@@ -215,8 +221,7 @@ async function benchmark(): Promise<void> {
     let gateway = gateways.get(scenario.gateway);
     if (!gateway && scenario.gateway !== "none") {
       const entries = scenario.gateway === "route-table" ? routes.entries : basic.entries;
-      const features = { rateLimiter: scenario.gateway === "limits" || scenario.gateway === "full-chain", analyticsQueue: scenario.gateway === "full-chain" };
-      gateway = track(await startGateway(`gateway (${scenario.gateway})`, built.gateway, config, entries, {}, features));
+      gateway = track(await startGateway(`gateway (${scenario.gateway})`, built.gateway, config, entries, {}, featuresFor(scenario.gateway)));
       gateways.set(scenario.gateway, gateway);
     }
     const origins: Origins = {

@@ -1,4 +1,5 @@
 import type { Side } from "./compare";
+import type { GatewayFeatures } from "./contestants";
 import {
   authListenPath,
   benchClientIp,
@@ -8,6 +9,7 @@ import {
   limitedFastListenPath,
   limitedListenPath,
   shapedListenPath,
+  guardedListenPath,
 } from "./seed";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
 
@@ -45,6 +47,15 @@ export interface MeasuredScenario {
   baseline(origins: Origins): Side;
   scenario(origins: Origins): Side;
   probes(origins: Origins): Probe[];
+}
+
+/** The bindings each kind of seeded gateway runs with. */
+export function featuresFor(gateway: MeasuredScenario["gateway"]): GatewayFeatures {
+  return {
+    rateLimiter: gateway === "limits" || gateway === "full-chain",
+    circuitBreaker: gateway === "basic",
+    analyticsQueue: gateway === "full-chain",
+  };
 }
 
 const small = (origin: string, prefix = ""): string => `${origin}${prefix}${smallPath}`;
@@ -119,6 +130,15 @@ export const scenarios: MeasuredScenario[] = [
       { url: small(origins.gateway, shapedListenPath), headers: shapedHeaders, status: 200, bytes: smallBytes },
       { url: small(origins.gateway, shapedListenPath), headers: { ...shapedHeaders, "CF-Connecting-IP": "192.0.2.1" }, status: 403 },
     ],
+  },
+  {
+    // Baseline is the gateway's own keyless API: what does a configured, healthy timeout and breaker add to it?
+    id: "traffic-control",
+    title: "Hard timeout + circuit breaker (healthy) vs the same API keyless",
+    gateway: "basic",
+    baseline: (origins) => ({ ...gatewaySide(origins, small(origins.gateway, keylessListenPath)), label: "gateway, keyless API" }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, guardedListenPath)),
+    probes: (origins) => [{ url: small(origins.gateway, guardedListenPath), status: 200, bytes: smallBytes }],
   },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),
   limitedScenario("rate-limit-quota-fast", "Auth token + rate limit + quota, fast mode", "limits", limitedFastListenPath),

@@ -1,6 +1,7 @@
 import { createHash, createHmac, createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { configVersionKey, storageKey } from "../src/store/store";
 import type { StoreSeed } from "./contestants";
+import { smallPath } from "./upstream";
 
 /*
  * What the bench stores in GATEWAY_KV, written straight into Miniflare's KV in
@@ -11,6 +12,7 @@ export const keylessApiId = "bench-keyless";
 export const authApiId = "bench-auth";
 export const keylessListenPath = "/keyless";
 export const shapedListenPath = "/shaped";
+export const guardedListenPath = "/guarded";
 /** The client address the bench sends (wrk has no Cloudflare edge in front to set CF-Connecting-IP). */
 export const benchClientIp = "127.0.0.1";
 export const authListenPath = "/auth";
@@ -140,6 +142,28 @@ function shapedApi(upstreamOrigin: string): Record<string, unknown> {
   };
 }
 
+/** The keyless API with a hard timeout and a circuit breaker on the endpoint the bench calls, both healthy throughout. */
+function guardedApi(upstreamOrigin: string, endpoint: string): Record<string, unknown> {
+  const keyless = apiDefinition("bench-guarded", guardedListenPath, upstreamOrigin, true);
+  const guarded = { path: endpoint, method: "GET" };
+  return {
+    ...keyless,
+    version_data: {
+      not_versioned: true,
+      versions: {
+        Default: {
+          name: "Default",
+          use_extended_paths: true,
+          extended_paths: {
+            hard_timeouts: [{ ...guarded, timeout: 30 }],
+            circuit_breakers: [{ ...guarded, threshold_percent: 0.5, samples: 100, return_to_service_after: 10 }],
+          },
+        },
+      },
+    },
+  };
+}
+
 /** A keyless API, an auth-token API with one key that may use it, two rate-limited APIs and two JWT APIs. */
 export function basicSeed(upstreamOrigin: string): GatewaySeed {
   const authKey = tykKey("default");
@@ -156,6 +180,7 @@ export function basicSeed(upstreamOrigin: string): GatewaySeed {
       ...limited.entries,
       entry("apis", keylessApiId, apiDefinition(keylessApiId, keylessListenPath, upstreamOrigin, true)),
       entry("apis", "bench-shaped", shapedApi(upstreamOrigin)),
+      entry("apis", "bench-guarded", guardedApi(upstreamOrigin, smallPath)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
       entry("keys", sha256Hex(authKey), session),
       [configVersionKey, "bench-1"],

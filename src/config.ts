@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { analyticsEnvShape, analyticsSettings, requireAnalyticsQueue } from "./analytics/config";
 import { limitsEnvShape, limitsSettings } from "./ratelimit/config";
+import { proxyEnvShape, proxySettings } from "./lib/proxy-settings";
 import { hashAlgorithms } from "./session/keys";
 import { keySettings, keySettingsEnvShape } from "./session/key-settings";
 import { flag, seconds } from "./lib/env";
 import { formatIssues } from "./lib/validation";
+import { uptimeEnvShape, uptimeSettings } from "./uptime/config";
 
 /**
  * Gateway settings, read from Worker vars and secrets. Names follow Tyk's
@@ -45,6 +47,8 @@ export const gatewayConfigSchema = z
     ...keySettingsEnvShape,
     ...analyticsEnvShape,
     ...limitsEnvShape,
+    ...uptimeEnvShape,
+    ...proxyEnvShape,
   })
   .superRefine(
     (env, ctx) => {
@@ -77,6 +81,8 @@ export const gatewayConfigSchema = z
     ...keySettings(env),
     analytics: analyticsSettings(env),
     limits: limitsSettings(env),
+    uptime: uptimeSettings(env),
+    proxy: proxySettings(env),
   }));
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

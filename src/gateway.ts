@@ -1,6 +1,7 @@
 import { AnalyticsSender } from "./analytics/sender";
 import { defaultJwksOptions, JwksCache } from "./auth/jwks";
 import { PasswordCheckCache } from "./auth/password-cache";
+import { Breakers } from "./breaker/registry";
 import type { Feature } from "./chain/feature";
 import type { Bindings, Gateway } from "./chain/gateway";
 import type { ServedApi } from "./chain/served-api";
@@ -12,6 +13,8 @@ import { Limits } from "./ratelimit/service";
 import { KeyStore } from "./session/key-store";
 import { ConfigCache } from "./snapshot/config-cache";
 import { createStore } from "./store";
+import { CheckerArming } from "./uptime/arming";
+import { checkerReader, HostStatusCache } from "./uptime/host-status";
 
 const gateways = new WeakMap<object, Gateway>();
 
@@ -33,6 +36,9 @@ export function createGateway(bindings: Bindings, features: readonly Feature[] =
     }),
     keys: new KeyStore(store, config),
     limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys),
+    breakers: new Breakers(bindings.CIRCUIT_BREAKER),
+    hostStatus: new HostStatusCache(checkerReader(bindings.HOST_CHECKER), config.uptime.statusRefreshMs),
+    checkerArming: new CheckerArming(store, bindings.HOST_CHECKER, config.uptime, queue !== undefined),
     jwks: new JwksCache({ ...defaultJwksOptions, refreshCooldownMs: config.jwksRefreshCooldownMs }),
     analytics: queue ? new AnalyticsSender(queue) : undefined,
     caches: {

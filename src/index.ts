@@ -1,5 +1,17 @@
 import { createApp } from "./app";
+import type { Bindings } from "./chain/gateway";
+import { gatewayFor } from "./gateway";
 
 export { RateLimiter } from "./ratelimit/durable-object";
+export { CircuitBreaker } from "./breaker/durable-object";
+export { HostChecker } from "./uptime/host-checker";
 
-export default createApp();
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /** The Cron Trigger (every minute): arms the uptime checkers of the APIs that have uptime tests. */
+  async scheduled(_controller, env) {
+    await gatewayFor(env).checkerArming.run();
+  },
+} satisfies ExportedHandler<Bindings>;

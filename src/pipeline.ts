@@ -2,10 +2,12 @@ import type { Feature } from "./chain/feature";
 import { accessRights } from "./features/access-rights";
 import { analytics } from "./features/analytics";
 import { authentication } from "./features/auth";
+import { circuitBreakers } from "./features/circuit-breakers";
 import { contextVars } from "./features/context-vars";
 import { cors } from "./features/cors";
 import { globalHeaders } from "./features/global-headers";
 import { granularAccess } from "./features/granular-access";
+import { hardTimeouts } from "./features/hard-timeouts";
 import { ipAllowList, ipBlockList } from "./features/ip-lists";
 import { keyExpiry } from "./features/key-expiry";
 import { methodTransform } from "./features/method-transform";
@@ -48,5 +50,7 @@ export const pipeline: readonly Feature[] = [
   responseHeaders, //      transform_response_headers, global_response_headers*, header_injector: on the answer
   methodTransform, //      method_transforms → upstream method
   rewriteUrl, //           url_rewrites, with triggers and context variables
+  circuitBreakers, //      extended_paths.circuit_breakers: 503 while open, upstream failures counted (state shared in CircuitBreaker objects)
+  hardTimeouts, //         hard_timeouts + global_enforce_timeout: the upstream timeout for the proxy (504 when it passes)
   proxyToUpstream, //      stream to target_url and back (the last step)
 ];

@@ -1,17 +1,12 @@
 /*
- * `npm run analytics`: per-API hits, errors and latency percentiles for the
- * last hour (or `--minutes N`), read from the local D1 database that the pump
- * fills under `npm start`. Runs `wrangler d1 execute --local` against the same
- * persistence directory as `wrangler dev` (`--persist-to`, default .wrangler/state).
+ * `npm run analytics`: per-API hits, errors and latency percentiles, and per
+ * checked URL the uptime checks and failures, for the last hour (or
+ * `--minutes N`), read from the local D1 database that the pump fills under
+ * `npm start` (`--persist-to`, default .wrangler/state).
  */
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import { queryLocalD1 } from "./local-d1";
 
 const { values } = parseArgs({
   options: { minutes: { type: "string", default: "60" }, "persist-to": { type: "string", default: ".wrangler/state" } },
@@ -49,48 +44,12 @@ const rowSchema = z.object({
   p99_ms: z.number(),
   max_ms: z.number(),
 });
-const outputSchema = z.array(z.object({ results: z.array(rowSchema) }));
 
-function wrangler(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve("wrangler/package.json");
-  return join(dirname(manifest), (require(manifest) as { bin: { wrangler: string } }).bin.wrangler);
+const rows = queryLocalD1(query, rowSchema, values["persist-to"]);
+if (!rows) {
+  console.log("No analytics yet: start the gateway with `npm start`, send it some requests, then run this again.");
+  process.exit(0);
 }
-
-const result = spawnSync(
-  process.execPath,
-  [
-    wrangler(),
-    "d1",
-    "execute",
-    "ANALYTICS_DB",
-    "--local",
-    "--config",
-    "analytics-pump/wrangler.toml",
-    "--persist-to",
-    values["persist-to"],
-    "--json",
-    "--command",
-    query,
-  ],
-  { cwd: root, encoding: "utf8" },
-);
-const output = `${result.stdout}${result.stderr}`;
-if (result.status !== 0) {
-  if (output.includes("no such table")) {
-    console.log("No analytics yet: start the gateway with `npm start`, send it some requests, then run this again.");
-    process.exit(0);
-  }
-  console.error(output.trim());
-  process.exit(result.status ?? 1);
-}
-
-const parsed = outputSchema.safeParse(JSON.parse(result.stdout));
-if (!parsed.success) {
-  console.error(`unexpected output from wrangler d1 execute:\n${result.stdout}`);
-  process.exit(1);
-}
-const rows = parsed.data[0]?.results ?? [];
 console.log(`Requests per API since ${since} (last ${minutes} min), from the local D1 database:`);
 if (rows.length === 0) {
   console.log("  none");
@@ -105,6 +64,40 @@ if (rows.length === 0) {
       "p50 ms": row.p50_ms,
       "p95 ms": row.p95_ms,
       "p99 ms": row.p99_ms,
+      "max ms": row.max_ms,
+    })),
+  );
+}
+
+/** A failed check is one Tyk's host checker reported as a TCP error or a server error. */
+const uptimeQuery = `SELECT apiid, url, count(*) AS checks, sum(tcperror OR servererror) AS failures, sum(tcperror) AS tcp_errors,
+  round(avg(requesttime), 1) AS avg_ms, max(requesttime) AS max_ms
+FROM tyk_uptime_analytics WHERE "timestamp" >= '${since}' GROUP BY apiid, url ORDER BY apiid, url`;
+
+const uptimeRowSchema = z.object({
+  apiid: z.string(),
+  url: z.string(),
+  checks: z.number(),
+  failures: z.number(),
+  tcp_errors: z.number(),
+  avg_ms: z.number(),
+  max_ms: z.number(),
+});
+
+const uptime = queryLocalD1(uptimeQuery, uptimeRowSchema, values["persist-to"]) ?? [];
+console.log(`\nUptime checks per URL since ${since}:`);
+if (uptime.length === 0) {
+  console.log("  none");
+} else {
+  console.table(
+    uptime.map((row) => ({
+      api: row.apiid,
+      url: row.url,
+      checks: row.checks,
+      failures: row.failures,
+      "failure %": Number(((row.failures / row.checks) * 100).toFixed(1)),
+      "tcp errors": row.tcp_errors,
+      "mean ms": row.avg_ms,
       "max ms": row.max_ms,
     })),
   );

@@ -1,13 +1,10 @@
-import { analyticsRecordSchema, type AnalyticsRecord } from "../../src/contract/analytics-record";
+import type { AnalyticsRecord } from "../../src/contract/analytics-record";
+import type { UptimeRecord } from "../../src/contract/uptime-record";
 import { isolateLogger, type Logger } from "../../src/lib/logger";
-import { formatIssues } from "../../src/lib/validation";
 import { pumpConfig, retryDelaySeconds, type PumpConfig } from "./config";
+import { parseMessage } from "./messages";
 import { sinksFor } from "./sinks";
-
-interface Valid {
-  message: Message<unknown>;
-  record: AnalyticsRecord;
-}
+import type { Records } from "./sinks/sink";
 
 /**
  * An invalid record can never be written, so retrying it only delays its
@@ -28,30 +25,34 @@ async function deadLetter(poison: Message<unknown>[], config: PumpConfig, log: L
   }
 }
 
-function split(messages: readonly Message<unknown>[], log: Logger): { valid: Valid[]; poison: Message<unknown>[] } {
-  const valid: Valid[] = [];
+/**
+ * Valid messages with their records by kind, and invalid ones. The same
+ * record can arrive twice in one batch (the producer retried a send): it is
+ * written once.
+ */
+function split(messages: readonly Message<unknown>[], log: Logger): { valid: Message<unknown>[]; records: Records; poison: Message<unknown>[] } {
+  const valid: Message<unknown>[] = [];
   const poison: Message<unknown>[] = [];
+  const requests = new Map<string, AnalyticsRecord>();
+  const uptime = new Map<string, UptimeRecord>();
   for (const message of messages) {
-    const parsed = analyticsRecordSchema.safeParse(message.body);
-    if (parsed.success) {
-      valid.push({ message, record: parsed.data });
-    } else {
+    const parsed = parseMessage(message.body);
+    if (!parsed.ok) {
       poison.push(message);
-      log.warn("invalid analytics record sent to the dead-letter queue", { message_id: message.id, error: formatIssues(parsed.error) });
+      log.warn("invalid analytics record sent to the dead-letter queue", { message_id: message.id, kind: parsed.kind, error: parsed.error });
+      continue;
     }
+    valid.push(message);
+    if (parsed.value.kind === "uptime") uptime.set(parsed.value.record.id, parsed.value.record);
+    else requests.set(parsed.value.record.id, parsed.value.record);
   }
-  return { valid, poison };
-}
-
-/** The same record can arrive twice in one batch (the producer retried a send); write it once. */
-function uniqueRecords(valid: Valid[]): AnalyticsRecord[] {
-  return [...new Map(valid.map(({ record }) => [record.id, record])).values()];
+  return { valid, poison, records: { requests: [...requests.values()], uptime: [...uptime.values()] } };
 }
 
 /**
  * One queue batch: invalid messages to the dead-letter queue, valid records
- * to every sink, and each valid message acked only after every sink
- * committed it. If any sink fails, the valid messages are retried with
+ * of both kinds to every sink, and each valid message acked only after every
+ * sink committed it. If any sink fails, the valid messages are retried with
  * exponential backoff; sinks are idempotent, so the ones that had succeeded
  * skip the records on the next delivery.
  */
@@ -66,18 +67,17 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: object): P
     batch.retryAll();
     return;
   }
-  const { valid, poison } = split(batch.messages, log);
+  const { valid, records, poison } = split(batch.messages, log);
   await deadLetter(poison, config, log);
   if (valid.length === 0) return;
 
-  const records = uniqueRecords(valid);
   const sinks = sinksFor(config);
   const results = await Promise.allSettled(sinks.map((sink) => sink.write(records)));
   const failed = results.flatMap((result, index) => (result.status === "rejected" ? [{ sink: sinks[index]!.name, error: String(result.reason) }] : []));
   if (failed.length === 0) {
-    for (const { message } of valid) message.ack();
+    for (const message of valid) message.ack();
     return;
   }
-  log.error("analytics sink write failed; the batch will be retried", { records: records.length, failed });
-  for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(config, message.attempts) });
+  log.error("analytics sink write failed; the batch will be retried", { records: records.requests.length, uptime: records.uptime.length, failed });
+  for (const message of valid) message.retry({ delaySeconds: retryDelaySeconds(config, message.attempts) });
 }

@@ -1,5 +1,5 @@
 import type { UnsupportedFeature } from "./catalogue";
-import { endpointFeature, flagFeature, off, on, versions } from "./catalogue-unsupported";
+import { endpointFeature, flagFeature, off, on } from "./catalogue-unsupported";
 import { at, isSet, list, object } from "./raw-json";
 
 /*
@@ -9,12 +9,6 @@ import { at, isSet, list, object } from "./raw-json";
  */
 
 type Definition = Record<string, unknown>;
-
-/** A Go duration other than zero: Tyk writes "0s" for none. */
-function isDuration(value: unknown): boolean {
-  if (typeof value === "number") return value !== 0;
-  return typeof value === "string" && /^([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+$/.test(value) && /[1-9]/.test(value);
-}
 
 /** Tyk reads the version from the request unless the API is unversioned (APISpec.getVersionFromRequest). */
 const versioned = (definition: Definition): boolean => !off(at(definition, "version_data.not_versioned")) || on(at(definition, "definition.enabled"));
@@ -30,15 +24,6 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
     "version_data.versions.*.extended_paths.cache",
     "version_data.versions.*.extended_paths.advance_cache_config",
   ]),
-  endpointFeature("Enforced timeout", "hard_timeouts", false),
-  {
-    name: "Global enforced timeout",
-    fields: ["version_data.versions.*.global_enforce_timeout", "version_data.versions.*.global_enforce_timeout_disabled"],
-    security: false,
-    switch: "version_data.versions.*.global_enforce_timeout",
-    active: (definition) => versions(definition).some((version) => isDuration(version.global_enforce_timeout) && !off(version.global_enforce_timeout_disabled)),
-  },
-  endpointFeature("Circuit breaker", "circuit_breakers", false),
   endpointFeature("Request body transform", "transform", false),
   endpointFeature("Response body transform", "transform_response", false),
   endpointFeature("JQ request transform", "transform_jq", false),
@@ -61,23 +46,13 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
     active: (definition) => Object.values(object(at(definition, "event_handlers.events"))).some(isSet),
   },
   {
-    name: "Uptime testing",
-    fields: ["uptime_tests"],
+    // Tyk then takes the checks from the service instead of check_list, and re-reads it `recheck_wait` seconds after a host goes down.
+    name: "Uptime test service discovery",
+    fields: ["uptime_tests.config.service_discovery", "uptime_tests.config.recheck_wait"],
     security: false,
-    switch: "uptime_tests",
-    active: (definition) =>
-      !off(at(definition, "uptime_tests.disabled")) &&
-      (isSet(at(definition, "uptime_tests.check_list")) || on(at(definition, "uptime_tests.config.service_discovery.use_discovery_service"))),
+    switch: "uptime_tests.config.service_discovery.use_discovery_service",
+    active: (definition) => !off(at(definition, "uptime_tests.disabled")) && on(at(definition, "uptime_tests.config.service_discovery.use_discovery_service")),
   },
-  {
-    // Consulted only when picking a load-balanced target (reverse_proxy.go).
-    name: "Skipping targets that fail uptime tests",
-    fields: ["proxy.check_host_against_uptime_tests"],
-    security: false,
-    switch: "proxy.check_host_against_uptime_tests",
-    active: (definition) => on(at(definition, "proxy.check_host_against_uptime_tests")) && on(at(definition, "proxy.enable_load_balancing")),
-  },
-  flagFeature("Service discovery", "proxy.service_discovery.use_discovery_service", false, ["proxy.service_discovery"]),
   {
     name: "Upstream transport configuration",
     fields: ["proxy.transport"],

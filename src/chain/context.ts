@@ -43,6 +43,8 @@ export class RequestContext {
   rewrittenUrl: URL | undefined;
   /** Milliseconds from sending the upstream request to its response headers. */
   upstreamLatency: number | undefined;
+  /** The hard timeout for this request's upstream exchange (Tyk's enforced timeout); undefined: only the gateway's default applies. */
+  upstreamTimeoutMs: number | undefined;
   /** The path matched an `ignored` entry: authentication and the key's limits are skipped. */
   ignoredPath = false;
   /**

@@ -2,6 +2,8 @@ import type { GatewayConfig } from "../config";
 import type { AnalyticsSender } from "../analytics/sender";
 import type { JwksCache } from "../auth/jwks";
 import type { PasswordCheckCache } from "../auth/password-cache";
+import type { CircuitBreaker } from "../breaker/durable-object";
+import type { Breakers } from "../breaker/registry";
 import type { LruCache } from "../lib/lru";
 import type { RateLimiter } from "../ratelimit/durable-object";
 import type { Limits } from "../ratelimit/service";
@@ -9,6 +11,9 @@ import type { KeyStore } from "../session/key-store";
 import type { Session } from "../session/schema";
 import type { ConfigCache } from "../snapshot/config-cache";
 import type { Store } from "../store";
+import type { CheckerArming } from "../uptime/arming";
+import type { HostChecker } from "../uptime/host-checker";
+import type { HostStatusCache } from "../uptime/host-status";
 import type { ServedApi } from "./served-api";
 
 /** A session with its policies merged for one org, valid for one config version. */
@@ -37,6 +42,12 @@ export interface Gateway {
   configCache: ConfigCache<ServedApi>;
   keys: KeyStore;
   limits: Limits;
+  /** Circuit breakers this isolate has used, each backed by its CircuitBreaker object. */
+  breakers: Breakers;
+  /** Hosts each API's uptime tests found down, refreshed in the background from its HostChecker. */
+  hostStatus: HostStatusCache;
+  /** What the Cron Trigger runs: arms one HostChecker per API with uptime tests. */
+  checkerArming: CheckerArming;
   jwks: JwksCache;
   analytics: AnalyticsSender | undefined;
   caches: {
@@ -54,6 +65,8 @@ export interface Gateway {
 export interface Bindings {
   GATEWAY_KV?: KVNamespace;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  CIRCUIT_BREAKER?: DurableObjectNamespace<CircuitBreaker>;
+  HOST_CHECKER?: DurableObjectNamespace<HostChecker>;
   [name: string]: unknown;
 }
 

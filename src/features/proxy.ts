@@ -1,9 +1,12 @@
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
-import { Balancer, FixedTargets } from "../proxy/balancer";
+import { TykError } from "../lib/tyk-error";
+import { allHostsDown, Balancer, FixedTargets } from "../proxy/balancer";
 import { removeHopByHopHeaders, setForwardedHeaders } from "../proxy/headers";
 import { sendUpstream } from "../proxy/send";
 import { upstreamUrl } from "../proxy/target";
+import { serviceDiscoveryFields, serviceDiscoveryHonours, serviceDiscoveryOf } from "./service-discovery";
+import { hostStatusFor, reportUptimeTests, uptimeTestFields, uptimeTestHonours } from "./uptime-tests";
 
 /*
  * The last step: sends the request upstream and streams the answer back.
@@ -20,23 +23,41 @@ function upstreamPath(ctx: RequestContext, stripListenPath: boolean): string {
 
 export const proxyToUpstream = defineFeature({
   name: "ReverseProxy",
-  honours: [],
-  compile: (_fields, api) =>
-    new Map(
-      [...api.versions.values()].map((version) => [
-        version.name,
-        new Balancer(new FixedTargets(version.overrideTarget ? [version.overrideTarget] : api.targets)),
-      ]),
-    ),
-  step: (balancers, api) => async (ctx) => {
+  fields: serviceDiscoveryFields.and(uptimeTestFields),
+  honours: [...serviceDiscoveryHonours, ...uptimeTestHonours],
+  report: (fields) => reportUptimeTests(fields),
+  compile: (fields, api, settings) => {
+    // With service discovery the discovered hosts replace every version's target; the definition's is the fallback.
+    const discovery = serviceDiscoveryOf(fields);
+    const hostStatus = hostStatusFor(fields, api, settings);
+    const balancers = new Map(
+      [...api.versions.values()].map((version) => {
+        const fixed = new FixedTargets(version.overrideTarget ? [version.overrideTarget] : api.targets);
+        return [version.name, new Balancer(discovery?.orElse(fixed) ?? fixed, hostStatus)] as const;
+      }),
+    );
+    return { balancers, discovery };
+  },
+  step: (compiled, api) => async (ctx) => {
     const headers = ctx.upstreamHeaders;
     removeHopByHopHeaders(headers);
     setForwardedHeaders(headers, ctx.request, ctx.url, ctx.clientIp);
     headers.delete("host");
-    const target =
-      ctx.rewrittenUrl?.toString() ?? upstreamUrl(await balancers.get(ctx.version.name)!.pick(ctx), upstreamPath(ctx, api.stripListenPath), ctx.upstreamQuery);
+    let target = ctx.rewrittenUrl?.toString();
+    if (target === undefined) {
+      const picked = await compiled.balancers.get(ctx.version.name)!.pick(ctx);
+      if (!picked) {
+        ctx.log.error("all hosts are down, uptime tests are failing");
+        return allHostsDown();
+      }
+      target = upstreamUrl(picked, upstreamPath(ctx, api.stripListenPath), ctx.upstreamQuery);
+    }
 
-    const upstream = await sendUpstream(ctx, target);
+    const upstream = await sendUpstream(ctx, target).catch((error: unknown) => {
+      // A discovered host that timed out may be gone: the next request asks the discovery service again, as Tyk does.
+      if (error instanceof TykError && error.status === 504) compiled.discovery?.drop();
+      throw error;
+    });
     const responseHeaders = new Headers(upstream.headers);
     removeHopByHopHeaders(responseHeaders);
     return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });

@@ -54,13 +54,13 @@ describe("fields nothing honours", () => {
 
   it("serves an API whose unhonoured fields do not restrict callers, and reports them", async () => {
     const fields = {
-      uptime_tests: { check_list: [{ url: "http://127.0.0.1:9/health" }] },
+      event_handlers: { events: { HostDown: [{ handler_name: "eh_log_handler", handler_meta: {} }] } },
       enable_batch_request_support: true,
       made_up_field: { nested: 1 },
     };
     const added = await admin("POST", "/apis", apiWith("reported", fields));
     const warnings = (added.body as { warnings: Warning[] }).warnings;
-    expect(warnings.map((warning) => warning.field).sort()).toEqual(["enable_batch_request_support", "made_up_field", "uptime_tests"]);
+    expect(warnings.map((warning) => warning.field).sort()).toEqual(["enable_batch_request_support", "event_handlers", "made_up_field"]);
     expect(warnings.every((warning) => !warning.security)).toBe(true);
 
     await reload();

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { serveFault } from "./upstream-faults";
 
 /**
  * A real HTTP upstream on loopback for integration tests. It echoes what it
  * received as JSON; `/status/<code>` answers with that status, `/bytes/<n>`
  * streams n bytes, `/respond-headers?name=value` adds each query pair as a
- * response header to the echo.
+ * response header to the echo. Delays, stalls, drips and dropped connections
+ * are in test/support/upstream-faults.ts.
  */
 export interface EchoedRequest {
   method: string;
@@ -25,6 +27,7 @@ export function readBody(request: IncomingMessage): Promise<string> {
 
 export async function startEchoUpstream(port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
+    if (serveFault(request, response)) return;
     const path = request.url ?? "/";
     const status = /^\/status\/(\d{3})/.exec(path);
     const bytes = /^\/bytes\/(\d+)/.exec(path);

@@ -195,11 +195,12 @@ describe("when Tyk acts on a feature", () => {
   });
 
   it("turns report-only features on by their switches", () => {
-    expect(active("Uptime testing", { uptime_tests: { check_list: [{ url: "http://a/health" }] } })).toBe(true);
-    expect(active("Uptime testing", { uptime_tests: { disabled: true, check_list: [{ url: "http://a/health" }] } })).toBe(false);
+    const discovered = { service_discovery: { use_discovery_service: true } };
+    expect(active("Uptime test service discovery", { uptime_tests: { config: discovered } })).toBe(true);
+    expect(active("Uptime test service discovery", { uptime_tests: { disabled: true, config: discovered } })).toBe(false);
     expect(active("Error override", { error_overrides: { "500": [{ response: { status_code: 502 } }] }, error_overrides_disabled: true })).toBe(false);
-    expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s" }))).toBe(true);
-    expect(active("Global enforced timeout", version({ global_enforce_timeout: "30s", global_enforce_timeout_disabled: true }))).toBe(false);
+    expect(active("Upstream authentication", { upstream_auth: { enabled: true } })).toBe(true);
+    expect(active("Upstream authentication", { upstream_auth: { enabled: false } })).toBe(false);
     expect(active("TCP / TLS service", { protocol: "tcp" })).toBe(true);
     expect(active("TCP / TLS service", { protocol: "https", enable_proxy_protocol: true })).toBe(false);
     expect(active("Tyk OAS API", { is_oas: true })).toBe(true);

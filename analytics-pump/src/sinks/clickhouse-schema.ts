@@ -1,12 +1,14 @@
 import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
+import type { UptimeRecord } from "../../../src/contract/uptime-record";
 import { sqlRow } from "./rows";
 import type { Migration } from "./sink";
+import { uptimeSqlRow } from "./uptime-rows";
 
 /*
  * ClickHouse keeps Tyk's column names but flattens `network` and `latency`
  * into numeric columns, which ClickHouse aggregates far better than JSON.
  *
- * Exactly-once: the table is a ReplacingMergeTree whose sorting key ends with
+ * Exactly-once: each table is a ReplacingMergeTree whose sorting key ends with
  * the record id, so a record written twice (a redelivered batch) is one row
  * once parts merge, and every read that must be exact uses FINAL (the
  * aggregate views do). Block-level insert deduplication would be cheaper but
@@ -44,6 +46,18 @@ export function clickHouseRow(record: AnalyticsRecord) {
   };
 }
 
+/** The uptime row with ClickHouse's types: DateTime text, UInt8 booleans. */
+export function clickHouseUptimeRow(record: UptimeRecord) {
+  const row = uptimeSqlRow(record);
+  return {
+    ...row,
+    timestamp: dateTime(record.timestamp),
+    expire_at: dateTime(record.expireAt),
+    tcperror: row.tcperror ? 1 : 0,
+    servererror: row.servererror ? 1 : 0,
+  };
+}
+
 const tableSql = (ttl: boolean) => `CREATE TABLE IF NOT EXISTS tyk_analytics (
   id String, method String, host String, path String, rawpath String, contentlength Int64, useragent String,
   day UInt8, month UInt8, year UInt16, hour UInt8, responsecode UInt16, apikey String, timestamp DateTime('UTC'),
@@ -71,8 +85,20 @@ SELECT toStartOfHour(timestamp) AS hour, orgid, apiid, apikey, count() AS hits,
 FROM tyk_analytics FINAL
 GROUP BY hour, orgid, apiid, apikey`;
 
+/** `url` is in the sorting key because uptime is read per checked URL. */
+const uptimeTableSql = (ttl: boolean) => `CREATE TABLE IF NOT EXISTS tyk_uptime_analytics (
+  id String, url String, requesttime Int64, responsecode UInt16, tcperror UInt8, servererror UInt8,
+  day UInt8, month UInt8, year UInt16, hour UInt8, minute UInt8, timestamp DateTime('UTC'),
+  expire_at DateTime('UTC'), apiid String, orgid String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (orgid, apiid, url, timestamp, id)${ttl ? "\nTTL expire_at" : ""}`;
+
 export function clickHouseMigrations(ttl: boolean): Migration[] {
-  return [{ version: 1, name: "tyk_analytics and hourly views", statements: [tableSql(ttl), hourlyApiView, hourlyKeyView] }];
+  return [
+    { version: 1, name: "tyk_analytics and hourly views", statements: [tableSql(ttl), hourlyApiView, hourlyKeyView] },
+    { version: 2, name: "tyk_uptime_analytics", statements: [uptimeTableSql(ttl)] },
+  ];
 }
 
 /** `TTL` on MergeTree tables arrived in ClickHouse 19.6. */

@@ -1,6 +1,5 @@
-import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
-import { clickHouseMigrations, clickHouseRow, supportsTtl } from "./clickhouse-schema";
-import { MigrationGate, type Sink } from "./sink";
+import { clickHouseMigrations, clickHouseRow, clickHouseUptimeRow, supportsTtl } from "./clickhouse-schema";
+import { MigrationGate, type Records, type Sink } from "./sink";
 
 export interface ClickHouseOptions {
   url: string;
@@ -49,10 +48,16 @@ export class ClickHouseSink implements Sink {
     }
   }
 
-  async write(records: AnalyticsRecord[]): Promise<void> {
+  async write({ requests, uptime }: Records): Promise<void> {
     await gate.ensure(`${this.options.url}|${this.options.database}`, () => this.migrate());
-    // A block that spans two months is written as two parts and may half succeed; the retry
-    // writes it again and the rows that were already there collapse with their copies.
-    await this.query("INSERT INTO tyk_analytics FORMAT JSONEachRow", records.map((record) => JSON.stringify(clickHouseRow(record))).join("\n"));
+    // A block that spans two months is written as two parts and may half succeed, as may the
+    // second table after the first; the retry writes it again and the rows that were already
+    // there collapse with their copies.
+    if (requests.length > 0) {
+      await this.query("INSERT INTO tyk_analytics FORMAT JSONEachRow", requests.map((record) => JSON.stringify(clickHouseRow(record))).join("\n"));
+    }
+    if (uptime.length > 0) {
+      await this.query("INSERT INTO tyk_uptime_analytics FORMAT JSONEachRow", uptime.map((record) => JSON.stringify(clickHouseUptimeRow(record))).join("\n"));
+    }
   }
 }

@@ -54,4 +54,21 @@ export const d1Migrations: Migration[] = [
       END`,
     ],
   },
+  {
+    version: 2,
+    name: "tyk_uptime_analytics",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS tyk_uptime_analytics (
+        id TEXT PRIMARY KEY, url TEXT NOT NULL, requesttime INTEGER NOT NULL, responsecode INTEGER NOT NULL,
+        tcperror INTEGER NOT NULL, servererror INTEGER NOT NULL, day INTEGER NOT NULL, month INTEGER NOT NULL,
+        year INTEGER NOT NULL, hour INTEGER NOT NULL, minute INTEGER NOT NULL, "timestamp" TEXT NOT NULL,
+        expire_at TEXT NOT NULL, apiid TEXT NOT NULL, orgid TEXT NOT NULL
+      )`,
+      `CREATE INDEX IF NOT EXISTS tyk_uptime_analytics_timestamp ON tyk_uptime_analytics ("timestamp")`,
+      `CREATE INDEX IF NOT EXISTS tyk_uptime_analytics_api ON tyk_uptime_analytics (apiid, "timestamp")`,
+      `CREATE INDEX IF NOT EXISTS tyk_uptime_analytics_url ON tyk_uptime_analytics (url, "timestamp")`,
+      `CREATE INDEX IF NOT EXISTS tyk_uptime_analytics_org ON tyk_uptime_analytics (orgid)`,
+      `CREATE INDEX IF NOT EXISTS tyk_uptime_analytics_expire_at ON tyk_uptime_analytics (expire_at)`,
+    ],
+  },
 ];

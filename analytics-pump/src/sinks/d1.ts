@@ -1,20 +1,21 @@
-import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import { d1Migrations } from "./d1-schema";
 import { sqlColumns, sqlRow } from "./rows";
-import { MigrationGate, type Sink } from "./sink";
+import { MigrationGate, type Records, type Sink } from "./sink";
+import { uptimeSqlColumns, uptimeSqlRow } from "./uptime-rows";
 
 /** D1 caps one bound value at about 2 MB; stay well below it. */
 const maxChunkBytes = 1_000_000;
 
-const quoted = sqlColumns.map((column) => `"${column}"`);
 /**
  * One statement inserts a whole chunk from a single JSON parameter (D1 allows
  * 100 bound parameters per statement, about two rows' worth).
  */
-const insertSql = `INSERT INTO tyk_analytics (${quoted.join(", ")})
-  SELECT ${sqlColumns.map((column) => `json_extract(value, '$.${column}')`).join(", ")}
+const insertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${table} (${columns.map((column) => `"${column}"`).join(", ")})
+  SELECT ${columns.map((column) => `json_extract(value, '$.${column}')`).join(", ")}
   FROM json_each(?1) WHERE true
   ON CONFLICT (id) DO NOTHING`;
+const requestInsertSql = insertSql("tyk_analytics", sqlColumns);
+const uptimeInsertSql = insertSql("tyk_uptime_analytics", uptimeSqlColumns);
 
 const gate = new MigrationGate();
 
@@ -55,9 +56,12 @@ export class D1Sink implements Sink {
 
   constructor(private readonly db: D1Database) {}
 
-  async write(records: AnalyticsRecord[]): Promise<void> {
+  async write({ requests, uptime }: Records): Promise<void> {
     await gate.ensure(this.db, () => migrateD1(this.db));
-    // A D1 batch is one transaction: every chunk commits, or none does.
-    await this.db.batch(chunks(records.map(sqlRow)).map((json) => this.db.prepare(insertSql).bind(json)));
+    // A D1 batch is one transaction: every chunk of both tables commits, or none does.
+    await this.db.batch([
+      ...chunks(requests.map(sqlRow)).map((json) => this.db.prepare(requestInsertSql).bind(json)),
+      ...chunks(uptime.map(uptimeSqlRow)).map((json) => this.db.prepare(uptimeInsertSql).bind(json)),
+    ]);
   }
 }

@@ -40,7 +40,29 @@ export const postgresMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "tyk_uptime_analytics",
+    statements: [
+      `CREATE TABLE tyk_uptime_analytics (
+        id text PRIMARY KEY, url text NOT NULL, requesttime bigint NOT NULL, responsecode smallint NOT NULL,
+        tcperror boolean NOT NULL, servererror boolean NOT NULL, day smallint NOT NULL, month smallint NOT NULL,
+        year smallint NOT NULL, hour smallint NOT NULL, minute smallint NOT NULL, "timestamp" timestamptz NOT NULL,
+        expire_at timestamptz NOT NULL, apiid text NOT NULL, orgid text NOT NULL
+      )`,
+      `CREATE INDEX tyk_uptime_analytics_timestamp ON tyk_uptime_analytics ("timestamp")`,
+      `CREATE INDEX tyk_uptime_analytics_api ON tyk_uptime_analytics (apiid, "timestamp")`,
+      `CREATE INDEX tyk_uptime_analytics_url ON tyk_uptime_analytics (url, "timestamp")`,
+      `CREATE INDEX tyk_uptime_analytics_org ON tyk_uptime_analytics (orgid)`,
+      `CREATE INDEX tyk_uptime_analytics_expire_at ON tyk_uptime_analytics (expire_at)`,
+    ],
+  },
 ];
+
+/** Uptime results have no aggregates: one statement that skips ids already stored. */
+export const insertUptimeSql = `INSERT INTO tyk_uptime_analytics
+  SELECT * FROM json_populate_recordset(NULL::tyk_uptime_analytics, $1::text::json)
+  ON CONFLICT (id) DO NOTHING`;
 
 const hour = `date_trunc('hour', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 

@@ -1,8 +1,8 @@
 import pg from "pg";
-import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
-import { insertBatchSql, postgresMigrations } from "./postgres-schema";
+import { insertBatchSql, insertUptimeSql, postgresMigrations } from "./postgres-schema";
 import { sqlRow } from "./rows";
-import { MigrationGate, type Sink } from "./sink";
+import { MigrationGate, type Records, type Sink } from "./sink";
+import { uptimeSqlRow } from "./uptime-rows";
 
 const gate = new MigrationGate();
 /** Any constant: it only serialises concurrent migrators on one database. */
@@ -39,14 +39,16 @@ export class PostgresSink implements Sink {
 
   constructor(private readonly connectionString: string) {}
 
-  async write(records: AnalyticsRecord[]): Promise<void> {
+  async write({ requests, uptime }: Records): Promise<void> {
     const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 10_000 });
     // A socket error after the batch settled has nowhere to go; the write itself reports its own.
     client.on("error", () => undefined);
     await client.connect();
     try {
       await gate.ensure(this.connectionString, () => migrate(client));
-      await client.query(insertBatchSql, [JSON.stringify(records.map(sqlRow))]);
+      // Each statement is idempotent on its own, so no transaction spans the two: a retry redoes only what is missing.
+      if (requests.length > 0) await client.query(insertBatchSql, [JSON.stringify(requests.map(sqlRow))]);
+      if (uptime.length > 0) await client.query(insertUptimeSql, [JSON.stringify(uptime.map(uptimeSqlRow))]);
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -1,15 +1,22 @@
 import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
+import type { UptimeRecord } from "../../../src/contract/uptime-record";
 import type { SinkName } from "../config";
 
+/** One batch's valid records by kind, each id once: request records go to `tyk_analytics`, uptime results to `tyk_uptime_analytics`. */
+export interface Records {
+  requests: AnalyticsRecord[];
+  uptime: UptimeRecord[];
+}
+
 /**
- * Somewhere records are stored. `write` resolves only once the records are
- * committed, and is idempotent: a record whose id is already stored is
- * skipped, so a redelivered batch (after a crash, a timeout or a failure of
- * another sink) changes nothing, aggregates included.
+ * Somewhere records are stored. `write` resolves only once the records of
+ * both kinds are committed, and is idempotent: a record whose id is already
+ * stored in its table is skipped, so a redelivered batch (after a crash, a
+ * timeout or a failure of another sink) changes nothing, aggregates included.
  */
 export interface Sink {
   readonly name: SinkName;
-  write(records: AnalyticsRecord[]): Promise<void>;
+  write(records: Records): Promise<void>;
 }
 
 export interface Migration {

@@ -10,8 +10,8 @@ export interface Delivery {
   attempts?: number;
 }
 
-/** Queue messages carrying these records; the message id is the record id when there is one. */
-export function deliveriesOf(records: AnalyticsRecord[], attempts = 1): Delivery[] {
+/** Queue messages carrying these records (of either kind); the message id is the record id. */
+export function deliveriesOf(records: readonly { id: string }[], attempts = 1): Delivery[] {
   return records.map((record) => ({ id: record.id, body: record, attempts }));
 }
 
@@ -27,11 +27,11 @@ export async function deliver(deliveries: Delivery[], vars: Record<string, strin
 }
 
 /** How many of these record ids the D1 table holds, counting duplicates. */
-export async function storedInD1(ids: string[]): Promise<number> {
+export async function storedInD1(ids: string[], table: "tyk_analytics" | "tyk_uptime_analytics" = "tyk_analytics"): Promise<number> {
   let total = 0;
   for (let offset = 0; offset < ids.length; offset += 500) {
     const chunk = JSON.stringify(ids.slice(offset, offset + 500));
-    const row = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM tyk_analytics WHERE id IN (SELECT value FROM json_each(?1))")
+    const row = await env.ANALYTICS_DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE id IN (SELECT value FROM json_each(?1))`)
       .bind(chunk)
       .first<{ n: number }>();
     total += row?.n ?? 0;

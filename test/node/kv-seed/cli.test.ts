@@ -51,10 +51,10 @@ describe("kv-seed CLI", () => {
   it("prints the fields each API definition sets that the gateway does not honour, and writes nothing under --strict", async () => {
     const dir = await seedDir({
       ...goodFiles,
-      "apps/uptime.json": validApi({
-        api_id: "uptime",
-        proxy: { listen_path: "/uptime/", target_url: "http://127.0.0.1:9" },
-        uptime_tests: { check_list: [{ url: "http://127.0.0.1:9/health" }] },
+      "apps/events.json": validApi({
+        api_id: "events",
+        proxy: { listen_path: "/events/", target_url: "http://127.0.0.1:9" },
+        event_handlers: { events: { HostDown: [{ handler_name: "eh_log_handler", handler_meta: {} }] } },
       }),
       "apps/mtls.json": validApi({ api_id: "mtls", proxy: { listen_path: "/mtls/", target_url: "http://127.0.0.1:9" }, use_mutual_tls_auth: true }),
     });
@@ -62,7 +62,7 @@ describe("kv-seed CLI", () => {
 
     const dryRun = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
     expect(dryRun.code).toBe(0);
-    expect(dryRun.stderr).toContain("apps/uptime.json: 1 field not honoured\n  uptime_tests: Uptime testing is not supported; it is ignored");
+    expect(dryRun.stderr).toContain("apps/events.json: 1 field not honoured\n  event_handlers: Event handler is not supported; it is ignored");
     expect(dryRun.stderr).toContain("apps/mtls.json: 1 field not honoured; the gateway will NOT serve this API\n  use_mutual_tls_auth:");
     expect(dryRun.stderr).not.toContain("apps/orders.json");
 

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:test";
 import pg from "pg";
-import type { AnalyticsRecord } from "../../../../src/contract/analytics-record";
 
 /** Runs one query on the test cluster, for assertions. */
 export async function postgresQuery<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -33,19 +32,22 @@ export async function control(service: "postgres" | "clickhouse", action: "stop"
   if (!response.ok) throw new Error(`${service} ${action} failed: ${await response.text()}`);
 }
 
-export const idList = (records: AnalyticsRecord[]) => records.map((record) => record.id);
+export const idList = (records: readonly { id: string }[]) => records.map((record) => record.id);
+
+/** The raw tables: request records and uptime results. */
+export type RecordTable = "tyk_analytics" | "tyk_uptime_analytics";
 
 /** Rows per id in Postgres, counting duplicates. */
-export async function storedInPostgres(ids: string[]): Promise<number> {
-  const [row] = await postgresQuery<{ n: string }>("SELECT count(*) AS n FROM tyk_analytics WHERE id = ANY($1::text[])", [ids]);
+export async function storedInPostgres(ids: string[], table: RecordTable = "tyk_analytics"): Promise<number> {
+  const [row] = await postgresQuery<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
   return Number(row?.n ?? 0);
 }
 
-/** Rows per id in ClickHouse as stored (no FINAL) and as read exactly (FINAL). */
-export async function storedInClickHouse(prefix: string): Promise<{ stored: number; exact: number; distinct: number }> {
-  const [raw] = await clickhouse<{ n: string }>(`SELECT count() AS n FROM tyk_analytics WHERE startsWith(apiid, '${prefix}')`);
+/** Rows of APIs whose id starts with the prefix in ClickHouse, as stored (no FINAL) and as read exactly (FINAL). */
+export async function storedInClickHouse(prefix: string, table: RecordTable = "tyk_analytics"): Promise<{ stored: number; exact: number; distinct: number }> {
+  const [raw] = await clickhouse<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE startsWith(apiid, '${prefix}')`);
   const [final] = await clickhouse<{ n: string; d: string }>(
-    `SELECT count() AS n, uniqExact(id) AS d FROM tyk_analytics FINAL WHERE startsWith(apiid, '${prefix}')`,
+    `SELECT count() AS n, uniqExact(id) AS d FROM ${table} FINAL WHERE startsWith(apiid, '${prefix}')`,
   );
   return { stored: int(raw?.n), exact: int(final?.n), distinct: int(final?.d) };
 }

@@ -1,0 +1,5 @@
+declare namespace Cloudflare {
+  interface Env {
+    CIRCUIT_BREAKER: DurableObjectNamespace<import("../../src/breaker/durable-object").CircuitBreaker>;
+  }
+}

@@ -1,0 +1,5 @@
+declare namespace Cloudflare {
+  interface Env {
+    HOST_CHECKER: DurableObjectNamespace<import("../../src/uptime/host-checker").HostChecker>;
+  }
+}
