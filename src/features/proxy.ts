@@ -53,11 +53,14 @@ export const proxyToUpstream = defineFeature({
       target = upstreamUrl(picked, upstreamPath(ctx, api.stripListenPath), ctx.upstreamQuery);
     }
 
-    const upstream = await sendUpstream(ctx, target).catch((error: unknown) => {
+    let upstream: Response;
+    try {
+      upstream = await sendUpstream(ctx, target);
+    } catch (error) {
       // A discovered host that timed out may be gone: the next request asks the discovery service again, as Tyk does.
       if (error instanceof TykError && error.status === 504) compiled.discovery?.drop();
       throw error;
-    });
+    }
     const responseHeaders = new Headers(upstream.headers);
     removeHopByHopHeaders(responseHeaders);
     return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });

@@ -14,7 +14,7 @@ export class UpstreamDeadline {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ms: number) {
-    this.arm(ms);
+    this.start(ms);
   }
 
   get signal(): AbortSignal {
@@ -29,12 +29,16 @@ export class UpstreamDeadline {
   /** Restarts the timer for `ms` from now (at once when not positive). */
   arm(ms: number): void {
     this.stop();
-    if (ms <= 0) this.controller.abort();
-    else this.timer = setTimeout(() => this.controller.abort(), Math.min(Math.ceil(ms), longestTimerMs));
+    this.start(ms);
   }
 
   stop(): void {
     clearTimeout(this.timer);
+  }
+
+  private start(ms: number): void {
+    if (ms <= 0) this.controller.abort();
+    else this.timer = setTimeout(() => this.controller.abort(), Math.min(Math.ceil(ms), longestTimerMs));
   }
 }
 

@@ -32,7 +32,8 @@ export async function sendUpstream(ctx: RequestContext, target: string): Promise
       deadline.stop();
       return upstream;
     }
-    deadline.arm(sentAt + hardTimeoutMs - Date.now());
+    // The timer already runs to the hard deadline, unless the default timeout shortened the wait for headers.
+    if (hardTimeoutMs > defaultTimeoutMs) deadline.arm(sentAt + hardTimeoutMs - Date.now());
     return await holdBodyToDeadline(upstream, deadline, () => ctx.log.warn("upstream answer cut at its hard timeout", { target, timeout_ms: hardTimeoutMs }));
   } catch (error) {
     deadline.stop();
