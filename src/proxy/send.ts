@@ -20,13 +20,14 @@ export async function sendUpstream(ctx: RequestContext, target: string): Promise
   const deadline = new UpstreamDeadline(hardTimeoutMs === undefined ? defaultTimeoutMs : Math.min(hardTimeoutMs, defaultTimeoutMs));
   const sentAt = Date.now();
   try {
-    const upstream = await fetch(target, {
-      method: ctx.upstreamMethod,
-      headers: ctx.upstreamHeaders,
-      body: bodylessMethods.has(ctx.upstreamMethod) ? undefined : ctx.upstreamBody,
-      redirect: "manual",
-      signal: deadline.signal,
-    });
+    const upstream = await deadline.within(
+      fetch(target, {
+        method: ctx.upstreamMethod,
+        headers: ctx.upstreamHeaders,
+        body: bodylessMethods.has(ctx.upstreamMethod) ? undefined : ctx.upstreamBody,
+        redirect: "manual",
+      }),
+    );
     ctx.upstreamLatency = Date.now() - sentAt;
     if (hardTimeoutMs === undefined) {
       deadline.stop();
