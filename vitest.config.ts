@@ -12,6 +12,8 @@ export default defineConfig({
         bindings: {
           TYK_GW_SECRET: testSecret,
           PORTCULLIS_CONFIG_CHECK_SECONDS: "0",
+          // Tests play Cloudflare's edge by sending CF-Connecting-IP (a local .dev.vars may empty the setting).
+          PORTCULLIS_CLIENT_IP_HEADER: "cf-connecting-ip",
         },
         // A test-only consumer of the analytics queue, so tests can read what the gateway sent.
         serviceBindings: { ANALYTICS_CAPTURE: "analytics-capture" },

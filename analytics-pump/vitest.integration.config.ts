@@ -34,6 +34,8 @@ export default defineConfig({
   ],
   test: {
     include: ["test/integration/**/*.test.ts"],
+    // Node-side: the end-to-end test runs under vitest.end-to-end.config.ts.
+    exclude: ["test/integration/node/**"],
     globalSetup: ["./test/integration/global-setup.ts"],
     fileParallelism: false,
     testTimeout: 120_000,

@@ -18,7 +18,7 @@ interface InspectorTarget {
 }
 
 /** A minimal Chrome DevTools protocol session over the inspector WebSocket. */
-class InspectorSession {
+export class InspectorSession {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
@@ -52,7 +52,7 @@ class InspectorSession {
   }
 }
 
-async function gatewayTarget(contestant: Contestant, workerName: string): Promise<string> {
+export async function gatewayTarget(contestant: Contestant, workerName: string): Promise<string> {
   const inspector = await contestant.miniflare.getInspectorURL();
   const targets = (await (await fetch(`http://${inspector.host}/json`)).json()) as InspectorTarget[];
   const target = targets.find((candidate) => `${candidate.title ?? ""} ${candidate.url ?? ""}`.includes(workerName)) ?? targets[0];

@@ -22,7 +22,7 @@ export const jwtHs256ListenPath = "/jwt-hs256";
 export const jwtRs256ListenPath = "/jwt-rs256";
 export const routeTableSize = 100;
 
-function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string, keyless: boolean): Record<string, unknown> {
+export function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string, keyless: boolean): Record<string, unknown> {
   return {
     api_id: apiId,
     name: apiId,
@@ -36,12 +36,12 @@ function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string
   };
 }
 
-function entry(kind: "apis" | "keys" | "policies", id: string, document: unknown): [string, string] {
+export function entry(kind: "apis" | "keys" | "policies", id: string, document: unknown): [string, string] {
   return [storageKey(kind, id), JSON.stringify(document)];
 }
 
 /** A key as Tyk issues it with a hash function set: base64 of `{"org","id","h"}`. */
-function tykKey(orgId: string): string {
+export function tykKey(orgId: string): string {
   return Buffer.from(JSON.stringify({ org: orgId, id: randomUUID().replaceAll("-", ""), h: "sha256" })).toString("base64");
 }
 

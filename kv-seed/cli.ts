@@ -15,7 +15,8 @@ options:
   --hash-keys true|false         override TYK_GW_HASHKEYS
   --hash-function sha256         override TYK_GW_HASHKEYFUNCTION
   --dry-run                      validate and list what would be written
-  --strict                       write nothing if an API definition sets a field the gateway does not honour
+  --strict                       write nothing if an API definition sets a field the gateway does not honour,
+                                 or a key or policy names an API or policy the directory does not define
   --help                         show this help`;
 
 const targets: readonly TargetName[] = ["local", "remote", "upstash"];

@@ -1,10 +1,14 @@
-import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
+import { idError, storeKeyError } from "../src/admin/ids";
+import { policyBounds, sessionBounds } from "../src/admin/number-bounds";
 import { describeWarning } from "../src/apidef/manifest";
+import { lengthIssues, RouteClaims, routeTaken } from "../src/apidef/write-rules";
 import { compileDefinition } from "../src/compile";
 import { parseGatewayConfig } from "../src/config";
 import { policySchema, sessionSchema } from "../src/session/schema";
+import { isDirectory, jsonFiles, readJson, sizeError } from "./json-files";
+import { referenceWarnings } from "./references";
 
 /*
  * Reads a Tyk-style directory (apps/*.json, policies/*.json, keys/*.json) and
@@ -36,6 +40,8 @@ export interface SeedSet {
   policyFiles: number;
   /** `id` is the key string as presented by clients; hashing happens when planning. */
   keys: SeedDocument[];
+  /** Keys and policies naming APIs or policies this directory does not define (see references.ts). */
+  references: string[];
 }
 
 export type ReadResult = { ok: true; seed: SeedSet } | { ok: false; errors: string[] };
@@ -43,6 +49,8 @@ export type ReadResult = { ok: true; seed: SeedSet } | { ok: false; errors: stri
 export interface ReadOptions {
   /** Keys shorter than this are refused, as Tyk refuses custom keys below `min_token_length`. */
   minTokenLength: number;
+  /** Unhashed, a key string is its own storage id and must fit the store's key limit. Default true. */
+  hashKeys?: boolean;
 }
 
 /** Which fields are honoured does not depend on the gateway's settings; defaults are enough to compile. */
@@ -52,50 +60,30 @@ const jsonObjectSchema = z.record(z.string(), z.unknown());
 const keyFileSchema = sessionSchema.extend({ key: z.string().optional() });
 const policyListSchema = z.array(z.looseObject({ id: z.string().min(1, "must not be empty") }));
 
-function issueLines(file: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
-  return error.issues.map((issue) => {
+function issueLines(file: string, issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
+  return issues.map((issue) => {
     const path = [...prefix, ...issue.path].map(String).join(".");
     return path ? `${file}: ${path}: ${issue.message}` : `${file}: ${issue.message}`;
   });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Schema issues first; the number bounds only once the schema passes, so no field is reported twice. */
+function documentIssues(parsed: z.ZodSafeParseResult<unknown>, bounds: z.ZodType, raw: unknown): readonly z.core.$ZodIssue[] {
+  if (!parsed.success) return parsed.error.issues;
+  return bounds.safeParse(raw).error?.issues ?? [];
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
-}
-
-/** The `.json` files directly inside `dir/sub`, sorted, as paths relative to `dir`. */
-async function jsonFiles(dir: string, sub: string): Promise<string[]> {
-  if (!(await isDirectory(join(dir, sub)))) return [];
-  const names = (await readdir(join(dir, sub))).filter((name) => name.endsWith(".json")).sort();
-  // stat follows symlinks, so a linked-in definition counts like a copied one.
-  const isFile = await Promise.all(names.map(async (name) => (await stat(join(dir, sub, name)).catch(() => null))?.isFile() ?? false));
-  return names.filter((_, index) => isFile[index]).map((name) => `${sub}/${name}`);
-}
-
-async function readJson(dir: string, file: string, errors: string[]): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, file), "utf8");
-  } catch (error) {
-    errors.push(`${file}: cannot read: ${messageOf(error)}`);
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    errors.push(`${file}: invalid JSON: ${messageOf(error)}`);
-    return undefined;
-  }
+/** What the Gateway API would refuse in a definition beyond the schema: its size, its id, its lengths. */
+function writeIssues(raw: unknown, apiId: string): string[] {
+  const tooLarge = sizeError(raw);
+  const badId = idError("apis", apiId);
+  return [...(tooLarge ? [tooLarge] : []), ...(badId ? [`api_id: ${badId}`] : []), ...lengthIssues(raw)];
 }
 
 async function readApis(dir: string, errors: string[]): Promise<ApiSeed[]> {
   const apis: ApiSeed[] = [];
   const fileById = new Map<string, string>();
-  const fileByRoute = new Map<string, string>();
+  const routes = new RouteClaims<string>();
   for (const file of await jsonFiles(dir, "apps")) {
     const raw = await readJson(dir, file, errors);
     if (raw === undefined) continue;
@@ -105,6 +93,11 @@ async function readApis(dir: string, errors: string[]): Promise<ApiSeed[]> {
       continue;
     }
     const { api } = compiled;
+    const issues = writeIssues(raw, api.id);
+    if (issues.length > 0) {
+      errors.push(...issues.map((line) => `${file}: ${line}`));
+      continue;
+    }
     const earlier = fileById.get(api.id);
     if (earlier) {
       errors.push(`${file}: api_id: "${api.id}" is already defined in ${earlier}`);
@@ -112,13 +105,10 @@ async function readApis(dir: string, errors: string[]): Promise<ApiSeed[]> {
     }
     fileById.set(api.id, file);
     // The gateway skips the second active API on the same domain + listen path; refuse it here instead.
-    if (compiled.active) {
-      const taken = fileByRoute.get(api.route);
-      if (taken) {
-        errors.push(`${file}: proxy.listen_path: "${api.listenPath}" on domain "${api.domain}" is already used by ${taken}`);
-        continue;
-      }
-      fileByRoute.set(api.route, file);
+    const taken = routes.claim(api, compiled.active, file);
+    if (taken) {
+      errors.push(`${file}: ${routeTaken(api, taken)}`);
+      continue;
     }
     const warnings = compiled.warnings.map(describeWarning);
     apis.push({ file, id: api.id, document: raw as JsonObject, warnings, notServed: api.notServed.length > 0 });
@@ -135,7 +125,7 @@ function policiesOf(file: string, raw: unknown, errors: string[]): SeedDocument[
   if (Array.isArray(raw)) {
     const listed = policyListSchema.safeParse(raw);
     if (!listed.success) {
-      errors.push(...issueLines(file, listed.error));
+      errors.push(...issueLines(file, listed.error.issues));
       return [];
     }
     candidates = raw.map((document, index) => [listed.data[index]!.id, document, String(index)]);
@@ -150,12 +140,19 @@ function policiesOf(file: string, raw: unknown, errors: string[]): SeedDocument[
   const policies: SeedDocument[] = [];
   for (const [id, document, path] of candidates) {
     const parsed = policySchema.safeParse(document);
-    if (!parsed.success) {
-      errors.push(...issueLines(file, parsed.error, [path]));
+    const issues = documentIssues(parsed, policyBounds, document);
+    if (!parsed.success || issues.length > 0) {
+      errors.push(...issueLines(file, issues, [path]));
       continue;
     }
-    if (id === "") {
-      errors.push(`${file}: policy ids must not be empty`);
+    const badId = idError("policies", id);
+    if (badId) {
+      errors.push(`${file}: ${id === "" ? "policy ids" : `policy id ${JSON.stringify(id)}`} ${badId}`);
+      continue;
+    }
+    const tooLarge = sizeError(document);
+    if (tooLarge) {
+      errors.push(`${file}: ${path}: ${tooLarge}`);
       continue;
     }
     if (parsed.data.id !== "" && parsed.data.id !== id) {
@@ -194,14 +191,25 @@ async function readKeys(dir: string, options: ReadOptions, errors: string[]): Pr
     const raw = await readJson(dir, file, errors);
     if (raw === undefined) continue;
     const parsed = keyFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      errors.push(...issueLines(file, parsed.error));
+    const issues = documentIssues(parsed, sessionBounds, raw);
+    if (!parsed.success || issues.length > 0) {
+      errors.push(...issueLines(file, issues));
+      continue;
+    }
+    const tooLarge = sizeError(raw);
+    if (tooLarge) {
+      errors.push(`${file}: ${tooLarge}`);
       continue;
     }
     const key = parsed.data.key ?? basename(file, ".json");
+    const source = parsed.data.key === undefined ? "file name" : "key";
     if (key.length < options.minTokenLength) {
-      const source = parsed.data.key === undefined ? "file name" : "key";
       errors.push(`${file}: ${source}: a key must be at least ${options.minTokenLength} characters (TYK_GW_MINTOKENLENGTH)`);
+      continue;
+    }
+    const unstorable = options.hashKeys === false ? storeKeyError("keys", key) : null;
+    if (unstorable) {
+      errors.push(`${file}: ${source}: ${unstorable} (keys are stored unhashed)`);
       continue;
     }
     const earlier = fileByKey.get(key);
@@ -228,5 +236,6 @@ export async function readSeedDir(dir: string, options: ReadOptions): Promise<Re
   const apis = await readApis(dir, errors);
   const { policies, files: policyFiles } = await readPolicies(dir, errors);
   const keys = await readKeys(dir, options, errors);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, seed: { apis, policies, policyFiles, keys } };
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, seed: { apis, policies, policyFiles, keys, references: referenceWarnings({ apis, policies, keys }) } };
 }

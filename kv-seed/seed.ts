@@ -97,8 +97,15 @@ export async function runSeed(options: SeedOptions, output: Output): Promise<Exi
     output.error(`${api.file}: ${count(api.warnings.length, "field")} not honoured${api.notServed ? "; the gateway will NOT serve this API" : ""}`);
     for (const warning of api.warnings) output.error(`  ${warning}`);
   }
-  if (options.strict && unhonoured.length > 0) {
-    output.error(`kv-seed: --strict: ${count(unhonoured.length, "API definition")} set fields the gateway does not honour; nothing was written`);
+  const { references } = result.seed;
+  for (const line of references) output.error(`${line} (it must already be in the store)`);
+  if (options.strict && (unhonoured.length > 0 || references.length > 0)) {
+    if (unhonoured.length > 0) {
+      output.error(`kv-seed: --strict: ${count(unhonoured.length, "API definition")} set fields the gateway does not honour; nothing was written`);
+    }
+    if (references.length > 0) {
+      output.error(`kv-seed: --strict: ${count(references.length, "reference")} to APIs or policies this directory does not define; nothing was written`);
+    }
     return 1;
   }
   const entries = await planEntries(result.seed, settings);

@@ -4,6 +4,7 @@ import { limitsEnvShape, limitsSettings } from "./ratelimit/config";
 import { proxyEnvShape, proxySettings } from "./lib/proxy-settings";
 import { hashAlgorithms } from "./session/keys";
 import { keySettings, keySettingsEnvShape } from "./session/key-settings";
+import { clientIpHeaderPattern } from "./lib/client-ip";
 import { flag, seconds } from "./lib/env";
 import { formatIssues } from "./lib/validation";
 import { uptimeEnvShape, uptimeSettings } from "./uptime/config";
@@ -42,8 +43,10 @@ export const gatewayConfigSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
     PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
-    /** Trust X-Forwarded-For / X-Real-IP for the client address when CF-Connecting-IP is absent (src/lib/client-ip.ts). */
-    PORTCULLIS_TRUST_FORWARDED_FOR: flag(false),
+    /** Longest time a Gateway API key change or reload takes to reach every isolate through the REVOCATIONS object (src/revocation); 0 turns it off. */
+    PORTCULLIS_REVOCATION_SECONDS: seconds(2),
+    /** The header the proxy in front sets to the caller's address; empty: none is believed (src/lib/client-ip.ts). */
+    PORTCULLIS_CLIENT_IP_HEADER: z.string().trim().toLowerCase().regex(clientIpHeaderPattern, "must be a header name, such as cf-connecting-ip").default(""),
     ...keySettingsEnvShape,
     ...analyticsEnvShape,
     ...limitsEnvShape,
@@ -77,7 +80,8 @@ export const gatewayConfigSchema = z
         : { type: "kv" as const },
     sessionCacheMs: env.TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT * 1000,
     configCheckMs: env.PORTCULLIS_CONFIG_CHECK_SECONDS * 1000,
-    trustForwardedFor: env.PORTCULLIS_TRUST_FORWARDED_FOR,
+    revocationBoundMs: env.PORTCULLIS_REVOCATION_SECONDS * 1000,
+    clientIpHeader: env.PORTCULLIS_CLIENT_IP_HEADER,
     ...keySettings(env),
     analytics: analyticsSettings(env),
     limits: limitsSettings(env),

@@ -10,6 +10,7 @@ import { parseGatewayConfig } from "./config";
 import { LruCache } from "./lib/lru";
 import { pipeline } from "./pipeline";
 import { Limits } from "./ratelimit/service";
+import { createRevocationFeed } from "./revocation";
 import { KeyStore } from "./session/key-store";
 import { ConfigCache } from "./snapshot/config-cache";
 import { createStore } from "./store";
@@ -26,15 +27,29 @@ export function createGateway(bindings: Bindings, features: readonly Feature[] =
   const config = parseGatewayConfig(bindings);
   const store = createStore(config.storage, bindings);
   const queue = config.analytics.queue;
+  const revocations = createRevocationFeed(
+    bindings.REVOCATIONS,
+    { boundMs: config.revocationBoundMs, holdSessions: config.storage.type === "kv" },
+    {
+      forgetKeys: (storageIds) => keys.forget(storageIds),
+      forgetAllKeys: () => keys.forgetAll(),
+      reloadConfig: () => configCache.refresh(),
+      configVersion: () => configCache.servedVersion(),
+    },
+  );
+  const configCache = new ConfigCache<ServedApi>(store, {
+    checkIntervalMs: config.configCheckMs,
+    customDomains: config.enableCustomDomains,
+    compileApis: (documents) => compileStoredApis(documents, config, features),
+    channel: revocations,
+  });
+  const keys = new KeyStore(store, config, revocations);
   return {
     config,
     store,
-    configCache: new ConfigCache<ServedApi>(store, {
-      checkIntervalMs: config.configCheckMs,
-      customDomains: config.enableCustomDomains,
-      compileApis: (documents) => compileStoredApis(documents, config, features),
-    }),
-    keys: new KeyStore(store, config),
+    configCache,
+    keys,
+    revocations,
     limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys),
     breakers: new Breakers(bindings.CIRCUIT_BREAKER),
     hostStatus: new HostStatusCache(checkerReader(bindings.HOST_CHECKER), config.uptime.statusRefreshMs),

@@ -5,6 +5,7 @@ import { gatewayFor } from "./gateway";
 export { RateLimiter } from "./ratelimit/durable-object";
 export { CircuitBreaker } from "./breaker/durable-object";
 export { HostChecker } from "./uptime/host-checker";
+export { Revocations } from "./revocation/durable-object";
 
 const app = createApp();
 

@@ -1,7 +1,9 @@
 import { Hono, type Context } from "hono";
 import { compileDefinition } from "../compile";
 import type { GatewayEnv } from "../chain/gateway";
-import { apiError, idError, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
+import { lengthIssues, routeTaken, storedRouteClaims } from "../apidef/write-rules";
+import { idError, isStorable, quoteId } from "./ids";
+import { apiError, bodyRefused, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
 
 /*
  * `/tyk/apis`: classic API definitions. As in Tyk, a write is stored but not
@@ -9,12 +11,14 @@ import { apiError, idError, methodNotSupported, modified, readJsonBody, stringFi
  * live together. Definitions are stored exactly as sent, unknown fields and all,
  * once they validate; the answer lists every field nothing honours
  * (`warnings`), and an API whose warnings include a security-relevant field is
- * stored but not served.
+ * stored but not served. A definition is refused when another active stored
+ * API already has its domain + listen path (src/apidef/write-rules.ts).
  */
 
 type AdminContext = Context<GatewayEnv>;
 
 const notFound = (c: AdminContext) => apiError(c, 404, "API not found");
+const invalid = (c: AdminContext, reason: string) => apiError(c, 400, `Validation of API Definition failed. Reason: ${reason}.`);
 
 async function listApis(c: AdminContext): Promise<Response> {
   const documents = await c.get("gateway").store.getAll("apis");
@@ -22,32 +26,48 @@ async function listApis(c: AdminContext): Promise<Response> {
 }
 
 async function getApi(c: AdminContext): Promise<Response> {
-  const document = await c.get("gateway").store.get("apis", c.req.param("id") ?? "");
+  const id = c.req.param("id") ?? "";
+  const document = isStorable("apis", id) ? await c.get("gateway").store.get("apis", id) : null;
   return document === null ? notFound(c) : c.json(document, 200);
+}
+
+type IdCheck = { ok: true; id: string } | { ok: false; message: string };
+
+/** The definition's `api_id`, once it is usable and matches the URL's. */
+function checkApiId(raw: unknown, urlId: string | undefined): IdCheck {
+  const apiId = stringField(raw, "api_id");
+  if (urlId !== undefined && apiId !== urlId) {
+    return { ok: false, message: "Request APIID does not match that in Definition! For Update operations these must match." };
+  }
+  if (apiId === undefined) return { ok: false, message: "Invalid API ID: api_id is required" };
+  const badId = idError("apis", apiId);
+  return badId ? { ok: false, message: `Invalid API ID: api_id ${badId}` } : { ok: true, id: apiId };
 }
 
 /** POST creates or replaces (Tyk overwrites); PUT replaces an existing definition only. */
 async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Response> {
   const body = await readJsonBody(c);
-  if (!body.ok || typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
-    return apiError(c, 400, "Request malformed");
-  }
+  if (!body.ok) return bodyRefused(c, body.problem, "Request malformed");
+  if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) return apiError(c, 400, "Request malformed");
   const raw = body.value;
-  const apiId = stringField(raw, "api_id");
-  if (urlId !== undefined && apiId !== urlId) {
-    return apiError(c, 400, "Request APIID does not match that in Definition! For Update operations these must match.");
-  }
-  if (apiId === undefined) return apiError(c, 400, "Invalid API ID: api_id is required");
-  const badId = idError(apiId);
-  if (badId) return apiError(c, 400, `Invalid API ID: api_id ${badId}`);
+  const id = checkApiId(raw, urlId);
+  if (!id.ok) return apiError(c, 400, id.message);
+  const apiId = id.id;
 
+  const tooLong = lengthIssues(raw);
+  if (tooLong.length > 0) return invalid(c, tooLong.join("; "));
   const compiled = compileDefinition(raw, c.get("gateway").config);
-  if (!compiled.ok) return apiError(c, 400, `Validation of API Definition failed. Reason: ${compiled.error}.`);
+  if (!compiled.ok) return invalid(c, compiled.error);
 
   const store = c.get("gateway").store;
+  const stored = await store.getAll("apis");
   const updating = c.req.method === "PUT";
-  if (updating && (await store.get("apis", apiId)) === null) return notFound(c);
+  if (updating && !stored.has(apiId)) return notFound(c);
+  // Checked against the store, not the served snapshot, so writes not yet reloaded count too.
+  const owner = storedRouteClaims(stored, apiId).claim(compiled.api, compiled.active, apiId);
+  if (owner !== undefined) return invalid(c, routeTaken(compiled.api, `API ${quoteId(owner)}`));
   await store.put("apis", apiId, raw);
+  await c.get("gateway").revocations?.announceDocument("apis", apiId, raw);
   // Beyond Tyk's answer: what the definition sets that this gateway does not honour (see the README).
   return modified(c, apiId, updating ? "modified" : "added", undefined, { warnings: compiled.warnings });
 }
@@ -55,7 +75,8 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
 async function deleteApi(c: AdminContext): Promise<Response> {
   const apiId = c.req.param("id") ?? "";
   // Tyk answers a missing definition with 500 "Delete failed"; it is the caller's mistake, so 404.
-  if (!(await c.get("gateway").store.delete("apis", apiId))) return notFound(c);
+  if (!isStorable("apis", apiId) || !(await c.get("gateway").store.delete("apis", apiId))) return notFound(c);
+  await c.get("gateway").revocations?.announceDocument("apis", apiId, null);
   return modified(c, apiId, "deleted");
 }
 

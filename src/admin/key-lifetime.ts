@@ -1,5 +1,6 @@
 import type { KeySettings } from "../session/key-settings";
 import type { Session } from "../session/schema";
+import { maxStoreTtlSeconds } from "./limits";
 
 /*
  * How long a stored key lives (Tyk's ApplyLifetime / SessionState.Lifetime):
@@ -28,6 +29,11 @@ function lifetimeFor(session: Session, api: ApiLifetime, nowSeconds: number): nu
   return lifetime > 0 ? stretchToExpiry(api.respectsKeyExpiration, session.expires, lifetime, nowSeconds) : 0;
 }
 
+/** A lifetime past what the store can express (about 68 years on Workers KV) is as good as none. */
+function withinStore(lifetime: number): number | undefined {
+  return lifetime > 0 && lifetime <= maxStoreTtlSeconds ? lifetime : undefined;
+}
+
 /**
  * Seconds the store keeps the key, or undefined for no limit. Tyk only
  * consults the global lifetime through an API the key grants, so a key with
@@ -40,7 +46,7 @@ export function storeTtlSeconds(
   settings: Pick<KeySettings, "globalSessionLifetime" | "forceGlobalSessionLifetime">,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): number | undefined {
-  if (settings.forceGlobalSessionLifetime) return settings.globalSessionLifetime > 0 ? settings.globalSessionLifetime : undefined;
+  if (settings.forceGlobalSessionLifetime) return withinStore(settings.globalSessionLifetime);
   const candidates = apis.length > 0 ? apis : [{ sessionLifetime: 0, respectsKeyExpiration: false }];
   let longest = 0;
   for (const api of candidates) {
@@ -48,5 +54,5 @@ export function storeTtlSeconds(
     if (lifetime === -1) return undefined;
     longest = Math.max(longest, lifetime);
   }
-  return longest > 0 ? longest : undefined;
+  return withinStore(longest);
 }

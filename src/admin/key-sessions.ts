@@ -1,6 +1,8 @@
 import { policyIdsOf } from "../session/policies";
 import { sessionSchema, type Policy, type Session } from "../session/schema";
 import { formatIssues } from "../lib/validation";
+import { accessRightsPatternProblems } from "../apidef/paths";
+import { sessionBounds } from "./number-bounds";
 
 /*
  * How the Gateway API prepares a session before storing it, following Tyk's
@@ -14,7 +16,11 @@ export type SessionResult = { ok: true; session: Session } | { ok: false; messag
 export function parseSessionBody(raw: unknown, malformed: string): SessionResult {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, message: malformed };
   const parsed = sessionSchema.safeParse(raw);
-  return parsed.success ? { ok: true, session: parsed.data } : { ok: false, message: `${malformed}: ${formatIssues(parsed.error)}` };
+  if (!parsed.success) return { ok: false, message: `${malformed}: ${formatIssues(parsed.error)}` };
+  const unsafePatterns = accessRightsPatternProblems(parsed.data.access_rights);
+  if (unsafePatterns.length > 0) return { ok: false, message: `${malformed}: ${unsafePatterns.join("; ")}` };
+  const bounds = sessionBounds.safeParse(raw);
+  return bounds.success ? { ok: true, session: parsed.data } : { ok: false, message: `${malformed}: ${formatIssues(bounds.error)}` };
 }
 
 export const masterKeyRefused = "Failed to create key, keys must have at least one Access Rights record set.";

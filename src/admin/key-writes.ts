@@ -4,6 +4,7 @@ import { hashPassword } from "../auth/password-hash";
 import { waitUntilOf } from "../lib/wait-until";
 import type { Session } from "../session/schema";
 import type { GatewayEnv } from "../chain/gateway";
+import { isStorable } from "./ids";
 import { storeTtlSeconds, type ApiLifetime } from "./key-lifetime";
 import { applyKeyExpiresIn } from "./key-sessions";
 
@@ -34,7 +35,8 @@ export async function startTrialPeriod(c: AdminContext, session: Session, now: D
 
 /** `session_lifetime` of the stored definitions of the APIs the key grants. */
 async function lifetimesOf(c: AdminContext, session: Session): Promise<ApiLifetime[]> {
-  const documents = await Promise.all(Object.keys(session.access_rights).map((apiId) => c.get("gateway").store.get("apis", apiId)));
+  const apiIds = Object.keys(session.access_rights).filter((apiId) => isStorable("apis", apiId));
+  const documents = await Promise.all(apiIds.map((apiId) => c.get("gateway").store.get("apis", apiId)));
   return documents.flatMap((document) => {
     const parsed = coreDefinitionSchema.safeParse(document);
     if (!parsed.success) return [];

@@ -5,7 +5,9 @@ import type { Session } from "../session/schema";
 import type { GatewayEnv } from "../chain/gateway";
 import { applyEdit, grantsEverything, masterKeyRefused, parseSessionBody, resetQuota, stampCreated, withoutSecrets } from "./key-sessions";
 import { hashNewPassword, startTrialPeriod, writeKey } from "./key-writes";
-import { apiError, methodNotSupported, modified, readJsonBody } from "./responses";
+import { isStorable, storeKeyError } from "./ids";
+import { keyReferenceWarnings, warningsField } from "./references";
+import { apiError, bodyRefused, methodNotSupported, modified, readJsonBody } from "./responses";
 
 /*
  * `/tyk/keys`: sessions. Every write and delete goes through the KeyStore so
@@ -32,12 +34,13 @@ interface FoundKey {
 async function findKey(c: AdminContext, key: string, orgId: string): Promise<FoundKey | null> {
   const { keys } = c.get("gateway");
   if (isOn(c.req.query("hashed"))) {
-    const session = await keys.read(key);
+    const session = isStorable("keys", key) ? await keys.read(key) : null;
     return session ? { key, storageId: key, session } : null;
   }
   for (const form of keys.candidates(key, orgId)) {
     const storageId = await keys.idOf(form);
-    const session = await keys.read(storageId);
+    // Unhashed, a long key (or the token made from it) is its own storage id and may not fit the store.
+    const session = isStorable("keys", storageId) ? await keys.read(storageId) : null;
     if (session) return { key: form.key, storageId, session };
   }
   return null;
@@ -61,20 +64,28 @@ async function listKeys(c: AdminContext): Promise<Response> {
   return c.json({ keys }, 200);
 }
 
+/** Beyond Tyk's answer, only when there are any: APIs and policies the key names that the store does not hold. */
+async function referenceWarnings(c: AdminContext, session: Session): Promise<{ warnings?: unknown[] }> {
+  return warningsField(await keyReferenceWarnings(c.get("gateway").store, session));
+}
+
 /**
  * Stores a new key under `token` and answers with it (and its hash when hashing is on).
  * A custom key may replace one with live counters, whose quota restarts unless `suppress_reset`.
+ * Unhashed, the token is the storage id: `madeFrom` names what made it too long, if it is.
  */
-async function storeNewKey(c: AdminContext, token: string, session: Session, mayReplace = false): Promise<Response> {
+async function storeNewKey(c: AdminContext, token: string, session: Session, madeFrom: string, mayReplace = false): Promise<Response> {
   const { keys, config, limits } = c.get("gateway");
+  const storageId = await keys.storageId(token);
+  const tooLong = storeKeyError("keys", storageId);
+  if (tooLong) return apiError(c, 400, `Failed to create key: the key made from ${madeFrom} ${tooLong}`);
   const now = new Date();
   const stamped = await startTrialPeriod(c, stampCreated(await hashNewPassword(c, session, null), now), now);
   const suppressReset = isOn(c.req.query("suppress_reset"));
   const prepared = suppressReset ? stamped : resetQuota(stamped, now);
-  const storageId = await keys.storageId(token);
   if (mayReplace && !suppressReset) await resetKeyQuotas(limits, storageId);
   await writeKey(c, storageId, prepared);
-  return modified(c, token, "added", config.hashKeys ? storageId : undefined);
+  return modified(c, token, "added", config.hashKeys ? storageId : undefined, await referenceWarnings(c, session));
 }
 
 /**
@@ -84,7 +95,8 @@ async function storeNewKey(c: AdminContext, token: string, session: Session, may
  */
 async function sessionFromBody(c: AdminContext, malformed: string): Promise<{ session: Session } | { error: Response }> {
   const body = await readJsonBody(c);
-  const parsed = parseSessionBody(body.ok ? body.value : undefined, malformed);
+  if (!body.ok) return { error: bodyRefused(c, body.problem, malformed) };
+  const parsed = parseSessionBody(body.value, malformed);
   if (!parsed.ok) return { error: apiError(c, 400, parsed.message) };
   if (grantsEverything(parsed.session) && !c.get("gateway").config.allowMasterKeys) return { error: apiError(c, 400, masterKeyRefused) };
   return { session: parsed.session };
@@ -94,7 +106,7 @@ async function createKey(c: AdminContext): Promise<Response> {
   const body = await sessionFromBody(c, "Unmarshalling failed");
   if ("error" in body) return body.error;
   const token = generateToken(body.session.org_id, generateKeyId(), c.get("gateway").config.hashKeyFunction);
-  return storeNewKey(c, token, body.session);
+  return storeNewKey(c, token, body.session, "org_id");
 }
 
 /** A custom key: Tyk wraps the chosen name in its token format and overwrites any key already there. */
@@ -107,7 +119,7 @@ async function createCustomKey(c: AdminContext): Promise<Response> {
   const body = await sessionFromBody(c, "Request malformed");
   if ("error" in body) return body.error;
   const token = generateToken(body.session.org_id, customKey, c.get("gateway").config.hashKeyFunction);
-  return storeNewKey(c, token, body.session, true);
+  return storeNewKey(c, token, body.session, "the custom key and org_id", true);
 }
 
 async function getKey(c: AdminContext): Promise<Response> {
@@ -129,7 +141,7 @@ async function updateKey(c: AdminContext): Promise<Response> {
   const session = applyEdit(body.session, found.session, new Date(), suppressReset);
   if (!suppressReset) await resetKeyQuotas(c.get("gateway").limits, found.storageId);
   await writeKey(c, found.storageId, await hashNewPassword(c, session, found.session));
-  return modified(c, found.key, "modified");
+  return modified(c, found.key, "modified", undefined, await referenceWarnings(c, session));
 }
 
 async function deleteKey(c: AdminContext): Promise<Response> {

@@ -2,7 +2,11 @@ import { Hono, type Context } from "hono";
 import { policySchema } from "../session/schema";
 import type { GatewayEnv } from "../chain/gateway";
 import { formatIssues } from "../lib/validation";
-import { apiError, idError, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
+import { accessRightsPatternProblems } from "../apidef/paths";
+import { idError, isStorable } from "./ids";
+import { policyBounds } from "./number-bounds";
+import { unknownApiWarnings, warningsField } from "./references";
+import { apiError, bodyRefused, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
 
 /*
  * `/tyk/policies`. Like API definitions, policies are stored as sent once they
@@ -19,7 +23,8 @@ async function listPolicies(c: AdminContext): Promise<Response> {
 }
 
 async function getPolicy(c: AdminContext): Promise<Response> {
-  const document = await c.get("gateway").store.get("policies", c.req.param("id") ?? "");
+  const id = c.req.param("id") ?? "";
+  const document = isStorable("policies", id) ? await c.get("gateway").store.get("policies", id) : null;
   return document === null ? notFound(c) : c.json(document, 200);
 }
 
@@ -31,32 +36,39 @@ function policyId(document: unknown): string {
 /** POST creates or replaces (Tyk overwrites); PUT replaces an existing policy only. */
 async function savePolicy(c: AdminContext, urlId: string | undefined): Promise<Response> {
   const body = await readJsonBody(c);
-  if (!body.ok || typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
-    return apiError(c, 400, "Request malformed");
-  }
+  if (!body.ok) return bodyRefused(c, body.problem, "Request malformed");
+  if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) return apiError(c, 400, "Request malformed");
   const raw = body.value;
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) return apiError(c, 400, `Request malformed: ${formatIssues(parsed.error)}`);
+  const unsafePatterns = accessRightsPatternProblems(parsed.data.access_rights);
+  if (unsafePatterns.length > 0) return apiError(c, 400, `Request malformed: ${unsafePatterns.join("; ")}`);
+  const bounds = policyBounds.safeParse(raw);
+  if (!bounds.success) return apiError(c, 400, `Request malformed: ${formatIssues(bounds.error)}`);
 
   const id = policyId(raw);
   if (urlId !== undefined && id !== urlId) {
     return apiError(c, 400, "Request ID does not match that in policy! For Update operations these must match.");
   }
   if (id === "") return apiError(c, 400, "Unable to create policy without id.");
-  const badId = idError(id);
+  const badId = idError("policies", id);
   if (badId) return apiError(c, 400, `Invalid policy ID: id ${badId}`);
 
   const store = c.get("gateway").store;
   const updating = c.req.method === "PUT";
   if (updating && (await store.get("policies", id)) === null) return notFound(c);
   await store.put("policies", id, raw);
-  return modified(c, id, updating ? "modified" : "added");
+  await c.get("gateway").revocations?.announceDocument("policies", id, raw);
+  // Beyond Tyk's answer, only when there are any: granted APIs the store does not hold.
+  const warnings = warningsField(await unknownApiWarnings(store, parsed.data.access_rights));
+  return modified(c, id, updating ? "modified" : "added", undefined, warnings);
 }
 
 async function deletePolicy(c: AdminContext): Promise<Response> {
   const id = c.req.param("id") ?? "";
   // Tyk answers a missing policy with 500 "Delete failed"; it is the caller's mistake, so 404.
-  if (!(await c.get("gateway").store.delete("policies", id))) return notFound(c);
+  if (!isStorable("policies", id) || !(await c.get("gateway").store.delete("policies", id))) return notFound(c);
+  await c.get("gateway").revocations?.announceDocument("policies", id, null);
   return modified(c, id, "deleted");
 }
 

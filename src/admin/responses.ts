@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { GatewayEnv } from "../chain/gateway";
+import { readJsonWithin, type JsonProblem, type JsonRead } from "../lib/bounded-json";
+import { adminBodyLimits } from "./limits";
 
 /*
  * Tyk's two Gateway API response shapes (gateway/api.go): a status message
@@ -24,15 +26,26 @@ export function methodNotSupported(c: AdminContext): Response {
   return apiError(c, 405, "Method not supported");
 }
 
-export type JsonBody = { ok: true; value: unknown } | { ok: false };
+/** The request body as JSON, within the Gateway API's size and nesting limits. */
+export function readJsonBody(c: AdminContext): Promise<JsonRead> {
+  return readJsonWithin(c.req.raw, adminBodyLimits);
+}
 
-/** The request body as JSON; an empty or unparsable body is `{ ok: false }`. */
-export async function readJsonBody(c: AdminContext): Promise<JsonBody> {
-  const text = await c.req.text();
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
+/**
+ * The answer to a body that could not be read: 413 when it is too large,
+ * else 400 with the route's `malformed` message (Tyk's, for bad JSON) and
+ * what is wrong.
+ */
+export function bodyRefused(c: AdminContext, problem: JsonProblem, malformed: string): Response {
+  switch (problem.kind) {
+    case "too-large":
+      return apiError(c, 413, `Request body too large: the Gateway API accepts at most ${adminBodyLimits.maxBytes} bytes`);
+    case "too-deep":
+      return apiError(c, 400, `${malformed}: JSON nests deeper than ${adminBodyLimits.maxDepth} levels`);
+    case "syntax":
+      return apiError(c, 400, malformed);
+    case "value":
+      return apiError(c, 400, `${malformed}: ${problem.path}: ${problem.message}`);
   }
 }
 
@@ -41,10 +54,4 @@ export function stringField(document: unknown, name: string): string | undefined
   if (typeof document !== "object" || document === null || Array.isArray(document)) return undefined;
   const value = (document as Record<string, unknown>)[name];
   return typeof value === "string" ? value : undefined;
-}
-
-/** Ids become storage keys and URL segments, so they must stay one clean segment. */
-export function idError(id: string): string | null {
-  if (id === "") return "must not be empty";
-  return /^[^/?#\s]+$/.test(id) ? null : "must not contain '/', '?', '#' or spaces";
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { flag as flagWithDefault, optionalFlag } from "../lib/env";
+import { regexProblem, safeRegExp } from "../lib/regex-safety";
 
 /*
  * Analytics settings, named after Tyk's `enable_analytics` and
@@ -39,14 +40,10 @@ const ipList = list.pipe(z.array(z.union([z.ipv4(), z.ipv6()], { error: "must be
 
 const regexList = list.pipe(
   z.array(
-    z.string().refine((source) => {
-      try {
-        new RegExp(source);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be valid regular expressions"),
+    z.string().superRefine((source, ctx) => {
+      const problem = regexProblem(source, "g");
+      if (problem) ctx.addIssue({ code: "custom", message: `must be valid regular expressions that run in linear time: ${problem}` });
+    }),
   ),
 );
 
@@ -110,7 +107,7 @@ export function analyticsSettings(env: AnalyticsEnv): AnalyticsSettings {
           uuids: env.TYK_GW_ANALYTICSCONFIG_NORMALISEURLS_NORMALISEUUIDS,
           ulids: env.TYK_GW_ANALYTICSCONFIG_NORMALISEURLS_NORMALISEULIDS,
           numbers: env.TYK_GW_ANALYTICSCONFIG_NORMALISEURLS_NORMALISENUMBERS,
-          custom: env.TYK_GW_ANALYTICSCONFIG_NORMALISEURLS_CUSTOM.map((source) => new RegExp(source, "g")),
+          custom: env.TYK_GW_ANALYTICSCONFIG_NORMALISEURLS_CUSTOM.map((source) => safeRegExp(source, "g")),
         }
       : null,
     flushMs: env.PORTCULLIS_ANALYTICS_FLUSH_MS ?? 20,

@@ -38,21 +38,28 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * whatever is pending, its own record included unless an earlier flush took
  * it. No request waits on another request's promise, which Workers forbids
  * across request contexts. A failed send is logged and counted, never thrown.
+ * Once a full batch is pending it goes at once: waiting could not make it
+ * bigger, and would hold up to `flushMs` of traffic (10 s at most) in memory.
  */
 export class AnalyticsSender {
   private pending: Pending[] = [];
+  private pendingBytes = 0;
   /** Isolate totals, so every "records dropped" log line says how many were lost so far. */
   readonly counters = { sent: 0, dropped: 0 };
 
   constructor(private readonly queue: Queue) {}
 
   async submit(record: AnalyticsRecord, flushMs: number): Promise<void> {
-    this.pending.push({ record, bytes: encoder.encode(JSON.stringify(record)).byteLength });
-    if (flushMs > 0) await pause(flushMs);
+    const bytes = encoder.encode(JSON.stringify(record)).byteLength;
+    this.pending.push({ record, bytes });
+    this.pendingBytes += bytes;
+    const full = this.pending.length >= maxMessagesPerBatch || this.pendingBytes >= maxBytesPerBatch;
+    if (flushMs > 0 && !full) await pause(flushMs);
     await this.flush();
   }
 
   private async flush(): Promise<void> {
+    this.pendingBytes = 0;
     for (const batch of batches(this.pending.splice(0))) {
       try {
         await this.queue.sendBatch(batch.map(({ record }) => ({ body: record, contentType: "json" as const })));

@@ -1,4 +1,4 @@
-import { compileListenPath, listenPathWeight } from "./paths";
+import { compileListenPath, listenPathWeight, withoutTrailingSlashes } from "./paths";
 import type { CoreDefinition } from "./schema";
 
 /*
@@ -70,7 +70,7 @@ export function compileCore(definition: CoreDefinition): CoreApi {
     matchListenPath: compileListenPath(proxy.listen_path),
     listenPathWeight: listenPathWeight(proxy.listen_path),
     listenPath: proxy.listen_path,
-    route: `${domain}${proxy.listen_path.replace(/\/+$/, "")}`,
+    route: `${domain}${withoutTrailingSlashes(proxy.listen_path)}`,
     stripListenPath: proxy.strip_listen_path,
     targets: targetUrls.map((url) => new URL(url)),
     keyless: definition.use_keyless,

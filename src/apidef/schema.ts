@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { pathPatternError } from "./paths";
+import { regexProblem } from "../lib/regex-safety";
+import { listenPathError, pathPatternError } from "./paths";
 
 /*
  * The core of Tyk's classic API definition: identity, routing, upstream and
@@ -20,24 +21,37 @@ export const list = <T extends z.ZodType>(item: T) =>
     .default([])
     .transform((value) => value ?? []);
 
+/** Why a definition's regex cannot be used (it does not compile, or could backtrack beyond linear time: src/lib/regex-safety.ts), or null. */
 export function regexError(source: string): string | null {
-  try {
-    new RegExp(source);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  return regexProblem(source);
 }
 
-/** A regular expression that must compile. */
+/** A regular expression that must compile and pass the safety check. */
 export const regexSource = z.string().superRefine((source, ctx) => {
   const error = regexError(source);
   if (error) ctx.addIssue({ code: "custom", message: error });
 });
 
-/** An endpoint path: a Tyk path pattern that must compile. */
+/** An endpoint path: a Tyk path pattern that must compile and pass the safety check. */
 export const pathPattern = z.string().superRefine((path, ctx) => {
   const error = pathPatternError(path);
+  if (error) ctx.addIssue({ code: "custom", message: error });
+});
+
+const upstreamSchemes = new Set(["http:", "https:"]);
+
+/**
+ * Why `url` cannot be an upstream, or null. Workers fetch only over HTTP(S);
+ * refusing other schemes at write time keeps `file:`, `data:`, `javascript:`
+ * and the like out of the store instead of failing on the first request.
+ */
+export function upstreamUrlError(url: string): string | null {
+  if (!URL.canParse(url)) return "must be an absolute URL";
+  return upstreamSchemes.has(new URL(url).protocol) ? null : "must be an http or https URL";
+}
+
+const upstreamUrl = z.string().superRefine((url, ctx) => {
+  const error = upstreamUrlError(url);
   if (error) ctx.addIssue({ code: "custom", message: error });
 });
 
@@ -45,23 +59,35 @@ const versionSchema = z.looseObject({
   name: z.string().default(""),
   expires: z.string().default(""),
   use_extended_paths: z.boolean().default(true),
-  override_target: z.string().default(""),
+  override_target: z
+    .string()
+    .default("")
+    .superRefine((url, ctx) => {
+      const error = url === "" ? null : upstreamUrlError(url);
+      if (error) ctx.addIssue({ code: "custom", message: error });
+    }),
 });
 
 export const proxySchema = z
   .looseObject({
-    listen_path: z.string().startsWith("/", "must start with /"),
+    listen_path: z
+      .string()
+      .startsWith("/", "must start with /")
+      .superRefine((path, ctx) => {
+        const error = listenPathError(path);
+        if (error) ctx.addIssue({ code: "custom", message: error });
+      }),
     target_url: z.string().default(""),
     strip_listen_path: z.boolean().default(false),
     preserve_host_header: z.boolean().default(false),
     enable_load_balancing: z.boolean().default(false),
-    target_list: z.array(z.url()).default([]),
+    target_list: z.array(upstreamUrl).default([]),
   })
   .superRefine((proxy, ctx) => {
+    // With load balancing the targets come from target_list, and target_url may be left empty.
     const balanced = proxy.enable_load_balancing && proxy.target_list.length > 0;
-    if (!balanced && !URL.canParse(proxy.target_url)) {
-      ctx.addIssue({ code: "custom", path: ["target_url"], message: "must be an absolute URL" });
-    }
+    const error = balanced && proxy.target_url === "" ? null : upstreamUrlError(proxy.target_url);
+    if (error) ctx.addIssue({ code: "custom", path: ["target_url"], message: error });
   });
 
 export const coreDefinitionSchema = z.looseObject({

@@ -14,11 +14,20 @@ export type AuthConfig = z.output<typeof authConfigSchema>;
 
 export const defaultAuthConfig: AuthConfig = authConfigSchema.parse({});
 
+/** A value that is not valid percent-encoding is taken as written (Go does not decode cookie values at all). */
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const separator = part.indexOf("=");
-    if (separator > 0 && part.slice(0, separator).trim() === name) return decodeURIComponent(part.slice(separator + 1).trim());
+    if (separator > 0 && part.slice(0, separator).trim() === name) return percentDecoded(part.slice(separator + 1).trim());
   }
   return undefined;
 }

@@ -28,6 +28,9 @@ interface SignatureFields {
 const fieldPattern = /\s*([A-Za-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)\s*(?:,|$)/y;
 
 /** Parses `key=value` pairs, values optionally quoted; an unknown field fails, as in Tyk. */
+/** RFC 9110 token characters: what a header name may be made of. */
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 export function parseSignatureHeader(header: string): SignatureFields | null {
   const text = header.replace(/^signature/i, "").trim();
   const fields: Record<string, string> = {};
@@ -49,6 +52,8 @@ export function parseSignatureHeader(header: string): SignatureFields | null {
     fields[name] = value;
   }
   const headers = fields["headers"] ? fields["headers"].split(" ") : ["date"];
+  // A name no header can have cannot be part of a valid signature (and Headers.get would throw on it).
+  if (!headers.every((name) => name === "(request-target)" || headerName.test(name.trim()))) return null;
   return { keyId: fields["keyid"] ?? "", algorithm: fields["algorithm"] ?? "", headers, signature: fields["signature"] ?? "" };
 }
 

@@ -8,18 +8,23 @@ import { messages } from "../lib/tyk-error";
 
 export type Claims = Record<string, unknown>;
 
+/** A claim the token itself carries: an own property, so a name like `constructor` never finds Object's. */
+export function ownClaim(claims: Claims, name: string): unknown {
+  return Object.hasOwn(claims, name) ? claims[name] : undefined;
+}
+
 function nested(claims: Claims, path: string[]): unknown {
   let current: unknown = claims;
   for (const name of path) {
     if (typeof current !== "object" || current === null || Array.isArray(current)) return undefined;
-    current = (current as Record<string, unknown>)[name];
+    current = ownClaim(current as Claims, name);
   }
   return current;
 }
 
 /** A non-empty string claim: the literal name first (names may contain dots), then the dotted path. */
 export function claimString(claims: Claims, field: string): string | undefined {
-  const literal = claims[field];
+  const literal = ownClaim(claims, field);
   if (typeof literal === "string" && literal !== "") return literal;
   if (!field.includes(".")) return undefined;
   const value = nested(claims, field.split("."));
@@ -35,10 +40,10 @@ export function identityOf(claims: Claims, baseField: string): string {
   if (baseField) {
     const value = claimString(claims, baseField);
     if (value) return value;
-    const raw = baseField.includes(".") ? nested(claims, baseField.split(".")) : claims[baseField];
+    const raw = baseField.includes(".") ? nested(claims, baseField.split(".")) : ownClaim(claims, baseField);
     if (raw === "") throw new ClaimError(messages.jwtEmptyBaseClaim(baseField));
   }
-  const sub = claims["sub"];
+  const sub = ownClaim(claims, "sub");
   if (typeof sub === "string") {
     if (sub === "") throw new ClaimError(messages.jwtEmptySubClaim);
     return sub;
@@ -60,7 +65,7 @@ export interface Skews {
 export function timeClaimsError(claims: Claims, skews: Skews, nowSeconds = Date.now() / 1000): string | null {
   let error: string | null = null;
   const check = (name: string, valid: (value: number) => boolean, message: string) => {
-    const value = claims[name];
+    const value = ownClaim(claims, name);
     if (value === undefined || value === 0) return;
     if (typeof value !== "number" || !valid(value)) error = message;
   };
@@ -75,7 +80,7 @@ const oauthClientIdClaims = ["clientId", "cid", "client_id"];
 /** The OAuth client id Tyk records on JWT sessions (Keycloak, Okta and Gluu claim names). */
 export function oauthClientIdOf(claims: Claims): string {
   for (const name of oauthClientIdClaims) {
-    const value = claims[name];
+    const value = ownClaim(claims, name);
     if (typeof value === "string") return value;
   }
   return "";

@@ -161,7 +161,7 @@ export class RequestContext {
 
   /** The caller's address under the gateway's one client-IP rule (src/lib/client-ip.ts). */
   get clientIp(): string {
-    this.clientIpValue ??= clientIp(this.request.headers, this.gateway.config.trustForwardedFor);
+    this.clientIpValue ??= clientIp(this.request.headers, this.gateway.config.clientIpHeader);
     return this.clientIpValue;
   }
 }

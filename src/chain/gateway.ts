@@ -7,6 +7,8 @@ import type { Breakers } from "../breaker/registry";
 import type { LruCache } from "../lib/lru";
 import type { RateLimiter } from "../ratelimit/durable-object";
 import type { Limits } from "../ratelimit/service";
+import type { RevocationFeed } from "../revocation";
+import type { Revocations } from "../revocation/durable-object";
 import type { KeyStore } from "../session/key-store";
 import type { Session } from "../session/schema";
 import type { ConfigCache } from "../snapshot/config-cache";
@@ -41,6 +43,8 @@ export interface Gateway {
   /** APIs, their chains and policies, swapped whole when the config version moves. */
   configCache: ConfigCache<ServedApi>;
   keys: KeyStore;
+  /** Brings key changes and reloads from the Gateway API of any isolate within a bound; undefined without the REVOCATIONS binding. */
+  revocations: RevocationFeed | undefined;
   limits: Limits;
   /** Circuit breakers this isolate has used, each backed by its CircuitBreaker object. */
   breakers: Breakers;
@@ -67,6 +71,7 @@ export interface Bindings {
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
   CIRCUIT_BREAKER?: DurableObjectNamespace<CircuitBreaker>;
   HOST_CHECKER?: DurableObjectNamespace<HostChecker>;
+  REVOCATIONS?: DurableObjectNamespace<Revocations>;
   [name: string]: unknown;
 }
 

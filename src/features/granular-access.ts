@@ -1,17 +1,19 @@
+import { compileAllowedUrl } from "../apidef/paths";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
 import { messages, TykError } from "../lib/tyk-error";
 import { accessTo } from "../session/access";
 
-/** `{id}` stands for one segment; the rest is a regex anchored at the start of the path. */
+/** A pattern that does not compile or fails the regex safety check (stored before either was checked) never matches: 403. */
 function allowedUrlPattern(ctx: RequestContext, url: string): RegExp | null {
   const patterns = ctx.gateway.caches.sessionPatterns;
   const cacheKey = `allowed:${url}`;
   let pattern = patterns.get(cacheKey);
   if (pattern === undefined) {
     try {
-      pattern = new RegExp(`^${url.replace(/\{[^/{}]*\}/g, "[^/]+")}`);
-    } catch {
+      pattern = compileAllowedUrl(url);
+    } catch (error) {
+      ctx.log.error("a key's allowed_urls pattern cannot be used; it never matches", { url, reason: error instanceof Error ? error.message : String(error) });
       pattern = null;
     }
     patterns.set(cacheKey, pattern);

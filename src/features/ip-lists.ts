@@ -15,9 +15,11 @@ import { messages, TykError } from "../lib/tyk-error";
  * the list's enable flag is false: clearing the flag alone does not turn a list
  * off (gateway/mw_ip_whitelist.go).
  *
- * The caller is `ctx.clientIp`, the gateway's one rule. An unknown or
- * unreadable address is refused by both lists: Tyk lets such a request past a
- * block list, but a protection must not open because an address is missing.
+ * The caller is `ctx.clientIp`, the gateway's one rule: only the header
+ * PORTCULLIS_CLIENT_IP_HEADER names is believed, never one a client could set
+ * unchecked (src/lib/client-ip.ts). An unknown or unreadable address is refused
+ * by both lists: Tyk lets such a request past a block list, but a protection
+ * must not open because an address is missing.
  */
 
 /** Each entry parsed once when the definition is read; a bad one is refused at its index. */
@@ -52,7 +54,8 @@ function enforced(enabled: boolean, disabled: boolean, entries: readonly unknown
 function callerAddress(ctx: RequestContext, listName: string): IpAddress | null {
   const address = parseIp(ctx.clientIp);
   if (!address) {
-    ctx.log.warn(`client address unknown or unreadable; the IP ${listName} refuses the request`, { client_ip: ctx.clientIp });
+    const header = ctx.gateway.config.clientIpHeader || "(none: PORTCULLIS_CLIENT_IP_HEADER is empty)";
+    ctx.log.warn(`client address unknown or unreadable; the IP ${listName} refuses the request`, { client_ip: ctx.clientIp, client_ip_header: header });
   }
   return address;
 }

@@ -40,7 +40,7 @@ export const proxyToUpstream = defineFeature({
   },
   step: (compiled, api) => async (ctx) => {
     const headers = ctx.upstreamHeaders;
-    removeHopByHopHeaders(headers);
+    removeHopByHopHeaders(headers, ctx.request.headers);
     setForwardedHeaders(headers, ctx.request, ctx.url, ctx.clientIp);
     headers.delete("host");
     let target = ctx.rewrittenUrl?.toString();

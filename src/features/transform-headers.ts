@@ -43,8 +43,23 @@ export interface HeaderRule extends HeaderChanges {
   method: string;
 }
 
+/** An HTTP field name (RFC 9110 token). */
+const fieldName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What the Headers API accepts as a value: Latin-1 without NUL, CR or LF. */
+const fieldValue = /^[^\0\r\n\u0100-\uffff]*$/;
+
+/**
+ * A name that is not an HTTP token is dropped: no request carries it (so
+ * deleting it changes nothing) and none can be sent with it (Tyk's upstream
+ * request would fail), where the Headers API would throw on every request.
+ */
 export function compileHeaderChanges(remove: readonly string[], add: Record<string, string>): HeaderChanges {
-  return { remove: [...remove], add: Object.entries(add).map(([name, value]) => [name, compileTemplate(value)]) };
+  return {
+    remove: remove.filter((name) => fieldName.test(name)),
+    add: Object.entries(add)
+      .filter(([name]) => fieldName.test(name))
+      .map(([name, value]) => [name, compileTemplate(value)]),
+  };
 }
 
 /**
@@ -69,7 +84,11 @@ export function matchingRule(rules: readonly HeaderRule[] | undefined, path: str
 
 export function applyHeaderChanges(headers: Headers, changes: HeaderChanges, ctx: RequestContext): void {
   for (const name of changes.remove) headers.delete(name);
-  for (const [name, value] of changes.add) headers.set(name, value(ctx));
+  for (const [name, template] of changes.add) {
+    // A value written in the definition or expanded from request or session data may hold characters no header carries.
+    const value = template(ctx);
+    if (fieldValue.test(value)) headers.set(name, value);
+  }
 }
 
 export const transformHeaders = defineFeature({

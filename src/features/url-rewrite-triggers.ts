@@ -3,6 +3,7 @@ import { list, regexSource } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { contextVariable } from "./context-vars";
 import { readPrefix } from "../lib/bounded-body";
+import { safeRegExp } from "../lib/regex-safety";
 
 /*
  * Tyk's URL rewrite triggers (gateway/mw_url_rewrite.go): each trigger tests
@@ -80,13 +81,13 @@ export function canonicalHeaderName(name: string): string {
 }
 
 function named(options: Record<string, Matcher>, rename: (name: string) => string = (name) => name): NamedMatcher[] {
-  return Object.entries(options).map(([name, option]) => ({ name: rename(name), regex: new RegExp(option.match_rx), reverse: option.reverse }));
+  return Object.entries(options).map(([name, option]) => ({ name: rename(name), regex: safeRegExp(option.match_rx), reverse: option.reverse }));
 }
 
 export function compileTrigger(trigger: Trigger, index: number): CompiledTrigger {
   const { options } = trigger;
   const payload = options.payload_matches?.match_rx
-    ? { regex: new RegExp(options.payload_matches.match_rx, "g"), reverse: options.payload_matches.reverse }
+    ? { regex: safeRegExp(options.payload_matches.match_rx, "g"), reverse: options.payload_matches.reverse }
     : null;
   const compiled = {
     index,

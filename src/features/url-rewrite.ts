@@ -3,6 +3,7 @@ import { compilePathPattern } from "../apidef/paths";
 import { compileVersions, list, pathPattern, perVersionFragment, regexSource } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
+import { safeRegExp } from "../lib/regex-safety";
 import { messages, TykError } from "../lib/tyk-error";
 import { expandVariables } from "./context-vars";
 import { compileTrigger, evaluateTriggers, triggerHonours, triggerList, type Captures, type CompiledTrigger } from "./url-rewrite-triggers";
@@ -114,7 +115,7 @@ export const rewriteUrl = defineFeature({
         .map<CompiledRewrite>((entry) => ({
           pattern: compilePathPattern(entry.path),
           methods: entry.method ? new Set([entry.method.toUpperCase()]) : null,
-          matchPattern: new RegExp(entry.match_pattern),
+          matchPattern: safeRegExp(entry.match_pattern),
           rewriteTo: entry.rewrite_to,
           triggers: entry.triggers.map(compileTrigger),
         }));

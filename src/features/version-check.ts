@@ -24,13 +24,19 @@ const methodAction = z.looseObject({
   headers: headerMap.default({}),
 });
 
-const endpoint = z.looseObject({
-  path: pathPattern,
-  method: z.string().optional(),
-  disabled: z.boolean().default(false),
-  ignore_case: z.boolean().default(false),
-  method_actions: z.record(z.string(), methodAction).default({}),
-});
+const endpoint = z
+  .looseObject({
+    path: pathPattern,
+    method: z.string().optional(),
+    disabled: z.boolean().default(false),
+    ignore_case: z.boolean().default(false),
+    method_actions: z.record(z.string(), methodAction).default({}),
+  })
+  .superRefine((entry, ctx) => {
+    // Case folding lets more parts of a pattern overlap: check it as it will be compiled.
+    const error = entry.ignore_case ? pathPatternError(entry.path, true) : null;
+    if (error) ctx.addIssue({ code: "custom", path: ["path"], message: error });
+  });
 
 type Endpoint = z.output<typeof endpoint>;
 type MethodAction = z.output<typeof methodAction>;
@@ -175,7 +181,8 @@ export const versionCheck = defineFeature({
       let allowed = !whiteListEnabled;
       for (const rule of rules) {
         if ((rule.methods && !rule.methods.has(ctx.method)) || !rule.pattern.test(apiPath)) continue;
-        const action = rule.actions[ctx.method];
+        // Own properties only: a client's method such as `constructor` must not find Object's.
+        const action = Object.hasOwn(rule.actions, ctx.method) ? rule.actions[ctx.method] : undefined;
         if (action?.action === "reply") return new Response(action.data, { status: action.code, headers: action.headers });
         if (rule.kind === "black_list") throw new TykError(403, messages.endpointForbidden);
         ctx.ignoredPath = rule.kind === "ignored";

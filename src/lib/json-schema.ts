@@ -1,5 +1,6 @@
 import { dereference, type Schema, type SchemaDraft, validate } from "@cfworker/json-schema";
 import { goSchemaMessages } from "./json-schema-messages";
+import { regexProblem as unicodeRegexProblem } from "./regex-safety";
 
 /*
  * JSON Schema validation that runs on Workers (no eval or new Function):
@@ -51,13 +52,9 @@ function draftOf(schema: Schema): SchemaDraft {
   return "7";
 }
 
+/** Schemas run their patterns in `u` mode over request bodies: the same safety check as every definition regex. */
 function regexProblem(source: string): string | null {
-  try {
-    new RegExp(source, "u");
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  return unicodeRegexProblem(source, "u");
 }
 
 /** Everything that would otherwise fail on the first request: unresolvable `$ref`s and patterns that do not compile. */

@@ -23,12 +23,13 @@ export class ReadThroughCache<T> {
     this.entries = new LruCache(options.maxEntries);
   }
 
-  get(id: string, waitUntil: WaitUntil): T | null | Promise<T | null> {
+  /** `maxAgeMs`: serve nothing read longer ago than this, whatever the TTL. */
+  get(id: string, waitUntil: WaitUntil, maxAgeMs = Number.POSITIVE_INFINITY): T | null | Promise<T | null> {
     const entry = this.entries.peek(id);
     if (entry) {
       const age = Date.now() - entry.fetchedAt;
-      if (age < this.options.ttlMs) return entry.value;
-      if (age < 2 * this.options.ttlMs && entry.value !== null) {
+      if (age < Math.min(this.options.ttlMs, maxAgeMs)) return entry.value;
+      if (age < Math.min(2 * this.options.ttlMs, maxAgeMs) && entry.value !== null) {
         if (!this.inflight.has(id)) waitUntil(this.refresh(id).catch(() => undefined));
         return entry.value;
       }
@@ -40,17 +41,30 @@ export class ReadThroughCache<T> {
     this.entries.set(id, { value, fetchedAt: Date.now() });
   }
 
+  /** Forgets an entry, and what a read in flight for it brings back, which may predate the change that made the caller forget it. */
+  delete(id: string): void {
+    this.entries.delete(id);
+    this.inflight.delete(id);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.inflight.clear();
+  }
+
   private refresh(id: string): Promise<T | null> {
     let pending = this.inflight.get(id);
     if (!pending) {
       const before = this.entries.peek(id);
       pending = this.fetch(id)
         .then((value) => {
-          // A write made on this isolate while the read was in flight wins over the read.
-          if (this.entries.peek(id) === before) this.set(id, value);
+          // A write made on this isolate while the read was in flight wins over the read; a forgotten read is not kept.
+          if (this.inflight.get(id) === pending && this.entries.peek(id) === before) this.set(id, value);
           return value;
         })
-        .finally(() => this.inflight.delete(id));
+        .finally(() => {
+          if (this.inflight.get(id) === pending) this.inflight.delete(id);
+        });
       this.inflight.set(id, pending);
     }
     return pending;

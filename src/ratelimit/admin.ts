@@ -1,4 +1,4 @@
-import type { Session } from "../session/schema";
+import type { AccessDefinition, ApiLimit, Session } from "../session/schema";
 import type { QuotaReading } from "./counters";
 import { limitIsSet, scopeOf } from "../session/limits";
 import { isolateLogger } from "../lib/logger";
@@ -16,14 +16,16 @@ function live(max: number, reading: QuotaReading | undefined, storedRenews: numb
   return { quota_remaining: Math.max(0, max - reading.used), quota_renews: Math.floor(reading.renewsAt / 1000) };
 }
 
+const hasPerApiQuota = (access: AccessDefinition): access is AccessDefinition & { limit: ApiLimit } => limitIsSet(access.limit) && access.limit.quota_max > 0;
+
 /**
  * The session with `quota_remaining` and `quota_renews` (and those of per-API
  * limits) read from the key's limiter. When the limiter cannot be reached, the
  * stored values are shown and the failure is logged.
  */
 export async function withLiveQuota(limits: Limits, storageId: string, session: Session): Promise<Session> {
-  const perApi = Object.entries(session.access_rights).filter(([, access]) => limitIsSet(access.limit) && access.limit.quota_max > 0);
-  if (session.quota_max <= 0 && perApi.length === 0) return session;
+  const perApi = Object.values(session.access_rights).some(hasPerApiQuota);
+  if (session.quota_max <= 0 && !perApi) return session;
   let readings: Map<string, QuotaReading>;
   try {
     readings = new Map((await limits.client.quotas(await limits.keyLimiterName(storageId))).map((reading) => [reading.id, reading]));
@@ -32,14 +34,14 @@ export async function withLiveQuota(limits: Limits, storageId: string, session: 
     return session;
   }
   const result: Session = session.quota_max > 0 ? { ...session, ...live(session.quota_max, readings.get("q:"), session.quota_renews) } : { ...session };
-  if (perApi.length > 0) {
-    result.access_rights = { ...session.access_rights };
-    for (const [apiId, access] of perApi) {
-      const limit = access.limit!;
-      const reading = readings.get(`q:${scopeOf(access, apiId)}`);
-      result.access_rights[apiId] = { ...access, limit: { ...limit, ...live(limit.quota_max, reading, limit.quota_renews) } };
-    }
-  }
+  if (!perApi) return result;
+  const withLive = (apiId: string, access: AccessDefinition): AccessDefinition => {
+    if (!hasPerApiQuota(access)) return access;
+    const reading = readings.get(`q:${scopeOf(access, apiId)}`);
+    return { ...access, limit: { ...access.limit, ...live(access.limit.quota_max, reading, access.limit.quota_renews) } };
+  };
+  // Rebuilt from entries (own properties), never assigned by API id: `__proto__` is an API id like any other.
+  result.access_rights = Object.fromEntries(Object.entries(session.access_rights).map(([apiId, access]) => [apiId, withLive(apiId, access)]));
   return result;
 }
 

@@ -1,3 +1,4 @@
+import { accessTo } from "./access";
 import { limitIsSet } from "./limits";
 import type { AccessDefinition, ApiLimit, Policy, Session } from "./schema";
 
@@ -126,7 +127,7 @@ function applyPartitioned(session: Session, policy: Policy, state: MergeState): 
         if (greater(policy.max_query_depth, session.max_query_depth)) session.max_query_depth = policy.max_query_depth;
       }
     }
-    const own = session.access_rights[apiId]?.limit;
+    const own = accessTo(session, apiId)?.limit;
     if (own && limitIsSet(own)) right.limit.quota_renews = own.quota_renews;
     state.rights.set(apiId, right);
   }
@@ -174,7 +175,7 @@ function applyPerApi(session: Session, policy: Policy, state: MergeState): strin
       allowance_scope: scope,
       limit: { ...(ownLimit ? { ...emptyLimit(), ...access.limit } : policyLimit(policy)), set_by: scope },
     };
-    const own = session.access_rights[apiId]?.limit;
+    const own = accessTo(session, apiId)?.limit;
     if (own && limitIsSet(own)) right.limit.quota_renews = own.quota_renews;
     const current = state.rights.get(apiId);
     if (current) right = mergeApiLimits(right, current);
@@ -188,7 +189,7 @@ function applyPerApi(session: Session, policy: Policy, state: MergeState): strin
 /** APIs a policy only granted access to inherit the session-level limits the other partitions produced. */
 function finishRights(session: Session, state: MergeState): Record<string, AccessDefinition> {
   const setters = new Set([...state.rights.values()].map((right) => right.limit.set_by).filter(Boolean));
-  const rights: Record<string, AccessDefinition> = {};
+  const rights = new Map<string, AccessDefinition>();
   for (const [apiId, right] of state.rights) {
     if (!state.didAcl.has(apiId)) continue;
     const { set_by: setBy, ...limit } = right.limit;
@@ -205,9 +206,10 @@ function finishRights(session: Session, state: MergeState): Record<string, Acces
       Object.assign(limit, { quota_max: session.quota_max, quota_renewal_rate: session.quota_renewal_rate, quota_renews: session.quota_renews });
     }
     const scope = setters.size > 1 && !right.allowance_scope && setBy ? setBy : right.allowance_scope;
-    rights[apiId] = { ...right, allowance_scope: scope, limit };
+    rights.set(apiId, { ...right, allowance_scope: scope, limit });
   }
-  return rights;
+  // fromEntries defines own properties: an assignment to `rights["__proto__"]` would replace the prototype instead.
+  return Object.fromEntries(rights);
 }
 
 /** With a single API in play the session's own limit fields mirror it (Tyk's legacy root vars). */

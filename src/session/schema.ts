@@ -41,6 +41,21 @@ export const accessDefinitionSchema = z.looseObject({
   allowance_scope: z.string().default(""),
 });
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Access rights by API id. zod's records drop a `__proto__` key, and an API
+ * may have that id: a key limited to it would then read as a key without
+ * access rights, a master key. The entries go through a Map instead, and come
+ * out as own properties (read them with `accessTo`, never `rights[apiId]`).
+ */
+const accessRightsSchema = z
+  .preprocess(
+    (raw) => (isJsonObject(raw) ? new Map(Object.entries(raw)) : raw),
+    z.map(z.string(), accessDefinitionSchema, { error: "Invalid input: expected an object of access rights by API id" }),
+  )
+  .transform((rights): Record<string, AccessDefinition> => Object.fromEntries(rights));
+
 /** `basic_auth_data.hash_type`: "" is plain text in Tyk; anything unknown is checked as bcrypt. */
 export const basicAuthDataSchema = z.looseObject({
   password: z.string().default(""),
@@ -58,8 +73,7 @@ export const sessionSchema = z.looseObject({
   expires: z.number().default(0),
   is_inactive: z.boolean().default(false),
   org_id: z.string().default(""),
-  access_rights: z
-    .record(z.string(), accessDefinitionSchema)
+  access_rights: accessRightsSchema
     .nullable()
     .default({})
     .transform((value) => value ?? {}),
@@ -118,8 +132,7 @@ export const policySchema = z.looseObject({
   throttle_interval: z.number().default(0),
   throttle_retry_limit: z.number().default(0),
   max_query_depth: z.number().default(0),
-  access_rights: z
-    .record(z.string(), accessDefinitionSchema)
+  access_rights: accessRightsSchema
     .nullable()
     .default({})
     .transform((value) => value ?? {}),

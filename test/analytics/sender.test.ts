@@ -35,6 +35,18 @@ describe("analytics sender", () => {
     expect(queue.batches.flat()).toHaveLength(10);
   });
 
+  it("sends a full batch at once instead of holding it for the flush delay", async () => {
+    const queue = new RecordingQueue();
+    const sender = new AnalyticsSender(asQueue(queue));
+    const startedAt = Date.now();
+    const submits = Array.from({ length: 100 }, (_, index) => sender.submit(sampleRecord(index), 2_000));
+    await submits.at(-1);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(queue.batches.map((batch) => batch.length)).toEqual([100]);
+    await Promise.all(submits);
+    expect(queue.batches.map((batch) => batch.length)).toEqual([100]);
+  });
+
   it("counts and logs a failed send instead of throwing", async () => {
     const sender = new AnalyticsSender(asQueue(new RecordingQueue(true)));
     await expect(sender.submit(sampleRecord(1), 0)).resolves.toBeUndefined();

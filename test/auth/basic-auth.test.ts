@@ -31,7 +31,7 @@ describe("basic auth", () => {
       securedApi("body-basic", {
         name: "Basic API",
         use_basic_auth: true,
-        basic_auth: { extract_from_body: true, body_user_regexp: "<User>(.*)</User>", body_password_regexp: "<Password>(.*)</Password>" },
+        basic_auth: { extract_from_body: true, body_user_regexp: "<User>([^<]*)</User>", body_password_regexp: "<Password>([^<]*)</Password>" },
       }),
     );
     expect((await admin("POST", "/keys/alice", user("wonderland"))).status).toBe(200);

@@ -41,7 +41,9 @@ function watch(request: IncomingMessage, response: ServerResponse, id: string | 
 
 /** Answers the fault paths; false for any other path. */
 export function serveFault(request: IncomingMessage, response: ServerResponse): boolean {
-  const url = new URL(request.url ?? "/", "http://upstream");
+  // A request-target such as "//" (a proxy may send one) is not a URL relative to a base, nor a fault path.
+  const url = URL.parse(request.url ?? "/", "http://upstream");
+  if (!url) return false;
   const [, kind = "", first = "", second = ""] = url.pathname.split("/");
   const probe = url.searchParams.get("probe");
   switch (kind) {

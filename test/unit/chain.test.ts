@@ -5,7 +5,7 @@ import type { Gateway } from "../../src/chain/gateway";
 import { compose, type Step } from "../../src/chain/step";
 
 const api = { id: "a", keyless: false } as CoreApi;
-const gateway = { config: { trustForwardedFor: false, hideGeneratorHeader: false } } as Gateway;
+const gateway = { config: { clientIpHeader: "", hideGeneratorHeader: false } } as Gateway;
 
 function contextFor(coreApi: CoreApi = api): RequestContext {
   const request = new Request("http://gateway.test/a/x");

@@ -6,7 +6,7 @@ import { compileTemplate, contextVariable, expandVariables } from "../../src/fea
 import { sessionSchema } from "../../src/session/schema";
 
 const api = { id: "a", keyless: true } as CoreApi;
-const gateway = { config: { trustForwardedFor: false, hideGeneratorHeader: false } } as Gateway;
+const gateway = { config: { clientIpHeader: "cf-connecting-ip", hideGeneratorHeader: false } } as Gateway;
 
 /** A request at `/api/<path>` (listen path `/api`), with context variables on unless `enabled` is false. */
 function contextFor(path: string, init: RequestInit = {}, enabled = true): RequestContext {

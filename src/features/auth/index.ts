@@ -5,6 +5,7 @@ import { list, regexError } from "../../apidef/schema";
 import { defineFeature } from "../../chain/feature";
 import type { Identity } from "../../chain/identity";
 import { isolateLogger } from "../../lib/logger";
+import { safeRegExp } from "../../lib/regex-safety";
 import { authenticateBasic } from "./basic";
 import { authenticateHmac } from "./hmac";
 import { authenticateJwt } from "./jwt";
@@ -115,7 +116,7 @@ function compileAuth(definition: AuthFields, apiId: string): AuthOptions {
     basic: {
       config: configFor(definition, "basic"),
       realm: definition.name,
-      body: basic.extract_from_body ? { user: new RegExp(basic.body_user_regexp), password: new RegExp(basic.body_password_regexp) } : null,
+      body: basic.extract_from_body ? { user: safeRegExp(basic.body_user_regexp), password: safeRegExp(basic.body_password_regexp) } : null,
       cacheTtlMs: basic.disable_caching ? null : (basic.cache_ttl > 0 ? basic.cache_ttl : 60) * 1000,
     },
     hmac: {

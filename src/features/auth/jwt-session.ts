@@ -1,4 +1,4 @@
-import { ClaimError, claimString, identityOf, oauthClientIdOf, type Claims } from "../../auth/jwt-claims";
+import { ClaimError, claimString, identityOf, oauthClientIdOf, ownClaim, type Claims } from "../../auth/jwt-claims";
 import type { RequestContext } from "../../chain/context";
 import type { Identity } from "../../chain/identity";
 import { hex, utf8 } from "../../lib/encoding";
@@ -32,7 +32,7 @@ async function claimedPolicy(ctx: RequestContext, options: AuthOptions, claims: 
   const { policyField, clientField } = options.jwt;
   if (policyField) return claimString(claims, policyField);
   if (!clientField) return undefined;
-  const clientId = claims[clientField];
+  const clientId = ownClaim(claims, clientField);
   if (typeof clientId !== "string" || clientId === "") return undefined;
   const client = await ctx.gateway.keys.lookup(clientId, ctx.api.orgId, ctx.waitUntil);
   return client ? policyIdsOf(client.session)[0] : undefined;

@@ -34,6 +34,7 @@ const endpointsSchema = z.array(
   }),
 );
 
+/** A pattern that does not compile or fails the regex safety check never matches: the key's other limits still apply. */
 function endpointPattern(path: string, patterns: LruCache<string, RegExp | null>): RegExp | null {
   const cacheKey = `endpoint:${path}`;
   let pattern = patterns.get(cacheKey);

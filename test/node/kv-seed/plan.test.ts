@@ -16,6 +16,7 @@ const seed: SeedSet = {
   policies: [{ file: "policies/policies.json", id: "gold", document: { id: "gold", rate: 100, per: 1 } }],
   policyFiles: 1,
   keys: [{ file: "keys/dev.json", id: "dev-key-123", document: validSession() }],
+  references: [],
 };
 
 describe("planEntries", () => {

@@ -53,7 +53,13 @@ describe("readSeedDir", () => {
 
     expect(result).toEqual({
       ok: true,
-      seed: { apis: [{ file: "apps/orders.json", id: "orders", document: api, warnings: [], notServed: false }], policies: [], policyFiles: 0, keys: [] },
+      seed: {
+        apis: [{ file: "apps/orders.json", id: "orders", document: api, warnings: [], notServed: false }],
+        policies: [],
+        policyFiles: 0,
+        keys: [],
+        references: [],
+      },
     });
   });
 

@@ -1,0 +1,5 @@
+declare namespace Cloudflare {
+  interface Env {
+    REVOCATIONS: DurableObjectNamespace<import("../../src/revocation/durable-object").Revocations>;
+  }
+}
