@@ -43,11 +43,12 @@ export interface LoadStats {
  *   workerd keeps for an unfinished stream) but moves with much besides the
  *   gateway: Miniflare's own Workers (KV, queue broker, outbound fetch) and the
  *   analytics sink run in the same process, and V8 grows every isolate's heap
- *   reservation lazily when nothing presses on memory. On an idle 2-core VM
- *   that drift was 15-18 MiB per 10,000 requests after the warm-up, 70% of it
- *   V8 heap reservation, while the gateway's live heap stayed flat. A leak of
- *   one retained request (context, headers and record, several KB) per
- *   request, or finding 10's rate (about 50 MiB per 10,000), is well above 25.
+ *   reservation lazily when nothing presses on memory. On a 2-core VM that
+ *   drift was 6-18 MiB per 10,000 requests after the warm-up over three runs,
+ *   about 70% of it V8 heap reservation, while the gateway's live heap stayed
+ *   flat. A leak of one retained request (context, headers and record,
+ *   several KB) per request, or finding 10's rate (about 50 MiB per 10,000),
+ *   is well above 25.
  */
 export const limits = { liveMiBPer10k: 0.5, anonMiBPer10k: 25 };
 
@@ -174,7 +175,7 @@ function markdown(verdict: SoakVerdict, context: { date: string; machine: Machin
     "",
     `${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.memoryGiB} GiB, ${context.machine.os}, Node ${context.machine.node}.`,
     `${settings.requests.toLocaleString("en")} requests at ${settings.rate}/s from ${settings.concurrency} clients, a config reload every ${settings.reloadSec} s, then ${settings.idleSec} s idle; samples every ${settings.sampleSec} s, a forced GC every ${settings.gcSec} s. \`npm run soak\` (bench/soak.ts).`,
-    context.heapNote ? `Heap figures unavailable: ${context.heapNote}.` : "",
+    ...(context.heapNote ? [`Heap figures unavailable: ${context.heapNote}.`] : []),
     "",
     "```",
     verdict.summary,
