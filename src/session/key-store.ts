@@ -13,6 +13,13 @@ const maxCachedSessions = 50_000;
 /** Workers KV refuses longer keys (bytes of UTF-8); the Gateway API keeps every store to the same bound. */
 const maxStorageKeyBytes = 512;
 const maxRememberedDigests = 50_000;
+/**
+ * Longer keys are hashed on every request instead of remembered: the memo holds
+ * the presented text, so remembering long made-up keys would let unauthenticated
+ * requests fill the isolate's memory (50,000 × 8 KB keys is ~0.9 GB). Tyk's keys
+ * and tokens are under 200 characters.
+ */
+const longestRememberedKey = 256;
 
 export interface KeyStoreConfig {
   hashKeys: boolean;
@@ -73,6 +80,7 @@ export class KeyStore {
 
   idOf(form: KeyForm): Promise<string> | string {
     if (!this.config.hashKeys) return form.key;
+    if (form.key.length > longestRememberedKey) return hashKey(form.key, form.algorithm);
     const memo = `${form.algorithm}:${form.key}`;
     const known = this.digests.peek(memo);
     if (known !== undefined) return known;

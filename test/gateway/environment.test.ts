@@ -50,4 +50,16 @@ describe("environment", () => {
     expect(await first).toBe(await hashKey("some-key", "sha256"));
     expect(keys.storageId("some-key")).toBe(await first);
   });
+
+  it("does not remember the digests of keys longer than any real key, so made-up long keys cannot fill memory", async () => {
+    const { KeyStore } = await import("../../src/session/key-store");
+    const { KvStore } = await import("../../src/store/kv");
+    const { hashKey } = await import("../../src/session/keys");
+    const keys = new KeyStore(new KvStore(env.GATEWAY_KV), { hashKeys: true, hashKeyFunction: "sha256", sessionCacheMs: 1000 });
+    const long = "k".repeat(257);
+    expect(await keys.storageId(long)).toBe(await hashKey(long, "sha256"));
+    const again = keys.storageId(long);
+    expect(again).toBeInstanceOf(Promise);
+    expect(await again).toBe(await hashKey(long, "sha256"));
+  });
 });
