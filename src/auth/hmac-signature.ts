@@ -27,10 +27,10 @@ interface SignatureFields {
 
 const fieldPattern = /\s*([A-Za-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)\s*(?:,|$)/y;
 
-/** Parses `key=value` pairs, values optionally quoted; an unknown field fails, as in Tyk. */
 /** RFC 9110 token characters: what a header name may be made of. */
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Parses `key=value` pairs, values optionally quoted; an unknown field fails, as in Tyk. */
 export function parseSignatureHeader(header: string): SignatureFields | null {
   const text = header.replace(/^signature/i, "").trim();
   const fields: Record<string, string> = {};
