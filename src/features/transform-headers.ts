@@ -3,6 +3,7 @@ import { compilePathPattern } from "../apidef/paths";
 import { compileVersions, headerMap, list, pathPattern, perVersionFragment } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
+import { httpToken } from "../lib/http-token";
 import { compileTemplate, type Template } from "./context-vars";
 
 /*
@@ -43,8 +44,6 @@ export interface HeaderRule extends HeaderChanges {
   method: string;
 }
 
-/** An HTTP field name (RFC 9110 token). */
-const fieldName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What the Headers API accepts as a value: Latin-1 without NUL, CR or LF. */
 const fieldValue = /^[^\0\r\n\u0100-\uffff]*$/;
 
@@ -55,9 +54,9 @@ const fieldValue = /^[^\0\r\n\u0100-\uffff]*$/;
  */
 export function compileHeaderChanges(remove: readonly string[], add: Record<string, string>): HeaderChanges {
   return {
-    remove: remove.filter((name) => fieldName.test(name)),
+    remove: remove.filter((name) => httpToken.test(name)),
     add: Object.entries(add)
-      .filter(([name]) => fieldName.test(name))
+      .filter(([name]) => httpToken.test(name))
       .map(([name, value]) => [name, compileTemplate(value)]),
   };
 }

@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staleAfterMs, syncIntervalMs } from "../../src/breaker/shared-breaker";
 import { FlakyChannel, startFlakyUpstream } from "../support/flaky-upstream";
+import { bundleGateway, compatibilityDate } from "../support/gateway-bundle";
 
 /*
  * Two isolates, one breaker: two Workers built from the gateway's source run
@@ -17,29 +16,6 @@ import { FlakyChannel, startFlakyUpstream } from "../support/flaky-upstream";
 
 const secret = "breaker-isolates-secret";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function bundleGateway(): Promise<string> {
-  const result = await build({
-    entryPoints: ["src/index.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    external: ["cloudflare:*"],
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    write: false,
-    logLevel: "error",
-  });
-  return result.outputFiles[0]!.text;
-}
-
-async function compatibilityDate(): Promise<string> {
-  const toml = await readFile("wrangler.toml", "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error("wrangler.toml has no compatibility_date");
-  return date;
-}
 
 function gatewayWorker(name: string, script: string, date: string, ownsBreakers: boolean) {
   return {

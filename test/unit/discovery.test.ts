@@ -146,7 +146,7 @@ describe("discovered hosts", () => {
 
 describe("discovered hosts as target URLs", () => {
   it("adds the API's scheme to a bare host, keeps a full URL, reads h2c as http", () => {
-    expect(targetUrl("10.0.0.1:8080/api", "http")?.href).toBe("http://10.0.0.1:8080/api");
+    expect(targetUrl("127.0.0.1:8080/api", "http")?.href).toBe("http://127.0.0.1:8080/api");
     expect(targetUrl(" secure.internal ", "https")?.href).toBe("https://secure.internal/");
     expect(targetUrl("https://full.internal:9/x", "http")?.href).toBe("https://full.internal:9/x");
     expect(targetUrl("h2c://grpc.internal:50051", "http")?.href).toBe("http://grpc.internal:50051/");
