@@ -9,6 +9,9 @@ import { findExecutable, percentile } from "./system";
 export interface LoadTarget {
   url: string;
   headers?: Record<string, string>;
+  /** GET unless set; a body is sent with every request. */
+  method?: string;
+  body?: string;
 }
 
 export interface LoadSpec {
@@ -49,6 +52,13 @@ function pacingDelayMs(rate: number, connections: number): number {
 }
 
 const resultMarker = "BENCH_RESULT";
+
+/** The request's method and body, for wrk's Lua script (a long bracket string holds any JSON body). */
+function wrkRequest(target: LoadTarget): string {
+  const lines = target.method ? [`wrk.method = "${target.method}"`] : [];
+  if (target.body !== undefined) lines.push(`wrk.body = [==[${target.body}]==]`);
+  return lines.map((line) => `${line}\n`).join("");
+}
 
 function wrkScript(spec: LoadSpec, connections: number): string {
   // delay() runs before each request on a connection (wrk2, which paces properly, is
@@ -92,7 +102,7 @@ function wrkGenerator(binary: string): LoadGenerator {
       const dir = await mkdtemp(join(tmpdir(), "portcullis-bench-wrk-"));
       try {
         const script = join(dir, "bench.lua");
-        await writeFile(script, wrkScript(spec, connections));
+        await writeFile(script, wrkRequest(target) + wrkScript(spec, connections));
         const args = ["-t1", `-c${connections}`, `-d${spec.durationSec}s`, "--timeout", "10s", "-s", script];
         for (const [name, value] of Object.entries(target.headers ?? {})) args.push("-H", `${name}: ${value}`);
         args.push(target.url);
@@ -122,6 +132,8 @@ const autocannonGenerator: LoadGenerator = {
         {
           url: target.url,
           headers: target.headers,
+          method: target.method as autocannon.Request["method"],
+          body: target.body,
           connections: spec.rate ? pacedConnections(spec.rate) : spec.connections,
           duration: spec.durationSec,
           overallRate: spec.rate,

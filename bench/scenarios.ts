@@ -3,12 +3,19 @@ import type { GatewayFeatures } from "./contestants";
 import {
   authListenPath,
   benchClientIp,
+  cachedListenPath,
   jwtHs256ListenPath,
   jwtRs256ListenPath,
   keylessListenPath,
+  oidcListenPath,
+  oauthBearerToken,
+  oauthListenPath,
   limitedFastListenPath,
   limitedListenPath,
   shapedListenPath,
+  transformListenPath,
+  transformPlainListenPath,
+  transformRequestBody,
   guardedListenPath,
 } from "./seed";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
@@ -22,6 +29,8 @@ export interface Origins {
   limitedKey: string;
   jwtHs256: string;
   jwtRs256: string;
+  /** An ID token from the bench's OpenID Connect issuer, when it runs. */
+  oidcIdToken?: string;
   /** Listen path of the API in the middle of the 100-API route table. */
   routeTablePath: string;
   /** Serving processes, where known, for CPU time per request. */
@@ -66,6 +75,12 @@ const gatewaySide = (origins: Origins, url: string, headers?: Record<string, str
   pid: origins.pids.gateway,
 });
 const smallBytes = Buffer.byteLength(smallBody);
+/** A 10 KB JSON POST to the gateway's transform API (or its plain twin). */
+const transformSide = (origins: Origins, listenPath: string): Side => ({
+  label: "gateway",
+  target: { url: small(origins.gateway, listenPath), method: "POST", body: transformRequestBody, headers: { "Content-Type": "application/json" } },
+  pid: origins.pids.gateway,
+});
 /** A browser's cross-origin request from an allowed address. */
 const shapedHeaders = { Origin: "https://app.example", "CF-Connecting-IP": benchClientIp };
 
@@ -140,10 +155,61 @@ export const scenarios: MeasuredScenario[] = [
     scenario: (origins) => gatewaySide(origins, small(origins.gateway, guardedListenPath)),
     probes: (origins) => [{ url: small(origins.gateway, guardedListenPath), status: 200, bytes: smallBytes }],
   },
+  {
+    // The upstream is skipped on a hit: the goal is at least 1.5 times the pass-through's throughput.
+    id: "cache-hit",
+    title: "Response cache hit (keyless GET) vs the pass-through",
+    gateway: "basic",
+    baseline: passthroughSmall,
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, cachedListenPath)),
+    probes: (origins) => [{ url: small(origins.gateway, cachedListenPath), status: 200, bytes: smallBytes }],
+  },
+  {
+    // Baseline is the same API without the transform, so the ratio is the cost of reading, rendering and resending the body.
+    id: "transform-10kb",
+    title: "Request body transform of a 10 KB JSON POST vs the same API without",
+    gateway: "basic",
+    baseline: (origins) => ({ ...transformSide(origins, transformPlainListenPath), label: "gateway, no transform" }),
+    scenario: (origins) => transformSide(origins, transformListenPath),
+    probes: (origins) => [
+      { url: small(origins.gateway, transformListenPath), status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, transformPlainListenPath), status: 200, bytes: smallBytes },
+    ],
+  },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),
   limitedScenario("rate-limit-quota-fast", "Auth token + rate limit + quota, fast mode", "limits", limitedFastListenPath),
   jwtScenario("jwt-hs256", "JWT HS256 (policy session)", jwtHs256ListenPath, (origins) => origins.jwtHs256),
   jwtScenario("jwt-rs256", "JWT RS256 (policy session)", jwtRs256ListenPath, (origins) => origins.jwtRs256),
+  {
+    // Baseline is the gateway's auth-token API: what does verifying an ID token (cached discovery and keys) cost over a cached key?
+    id: "oidc",
+    title: "OpenID Connect ID token (RS256, cached keys) vs auth token",
+    gateway: "basic",
+    baseline: (origins) => ({
+      ...gatewaySide(origins, small(origins.gateway, authListenPath), { Authorization: origins.authKey }),
+      label: "gateway, auth token",
+    }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, oidcListenPath), { Authorization: `Bearer ${origins.oidcIdToken ?? ""}` }),
+    probes: (origins) => [
+      { url: small(origins.gateway, oidcListenPath), headers: { Authorization: `Bearer ${origins.oidcIdToken ?? ""}` }, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, oidcListenPath), status: 401 },
+    ],
+  },
+  {
+    // Baseline is the gateway's auth-token API: an OAuth access token is a stored session too, read through the same cache.
+    id: "oauth-bearer",
+    title: "OAuth 2.0 bearer token (cached session, client policy) vs auth token",
+    gateway: "basic",
+    baseline: (origins) => ({
+      ...gatewaySide(origins, small(origins.gateway, authListenPath), { Authorization: origins.authKey }),
+      label: "gateway, auth token",
+    }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, oauthListenPath), { Authorization: `Bearer ${oauthBearerToken}` }),
+    probes: (origins) => [
+      { url: small(origins.gateway, oauthListenPath), headers: { Authorization: `Bearer ${oauthBearerToken}` }, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, oauthListenPath), status: 400 },
+    ],
+  },
   limitedScenario("full-chain", "Full chain: auth token + exact rate limit + quota + analytics", "full-chain", limitedListenPath),
   {
     id: "route-table-100",

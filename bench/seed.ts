@@ -20,6 +20,11 @@ export const limitedListenPath = "/limited";
 export const limitedFastListenPath = "/limited-fast";
 export const jwtHs256ListenPath = "/jwt-hs256";
 export const jwtRs256ListenPath = "/jwt-rs256";
+export const oidcListenPath = "/oidc";
+export const oauthListenPath = "/oauth";
+export const cachedListenPath = "/cached";
+export const transformListenPath = "/transform";
+export const transformPlainListenPath = "/transform-plain";
 export const routeTableSize = 100;
 
 export function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string, keyless: boolean): Record<string, unknown> {
@@ -96,6 +101,33 @@ function jwtSeed(upstreamOrigin: string): { entries: StoreSeed; hs256: string; r
   };
 }
 
+/** An OpenID Connect API trusting the bench's loopback issuer; its client's policy gives the session. */
+function oidcSeed(upstreamOrigin: string, issuer: string, clientId: string): StoreSeed {
+  const api = {
+    ...apiDefinition("bench-oidc", oidcListenPath, upstreamOrigin, false),
+    use_standard_auth: false,
+    use_openid: true,
+    openid_options: { providers: [{ issuer, client_ids: { [Buffer.from(clientId).toString("base64")]: "bench-oidc" } }], segregate_by_client: false },
+  };
+  const policy = { id: "bench-oidc", org_id: "default", active: true, access_rights: { "bench-oidc": { api_id: "bench-oidc", versions: ["Default"] } } };
+  return [entry("apis", "bench-oidc", api), entry("policies", "bench-oidc", policy)];
+}
+
+/** An access token of Tyk's OAuth server (client credentials, the client's policy), as the token endpoint stores it: a session under the token's SHA-256. */
+export const oauthBearerToken = tykKey("default");
+
+function oauthSeed(upstreamOrigin: string): StoreSeed {
+  const api = {
+    ...apiDefinition("bench-oauth", oauthListenPath, upstreamOrigin, false),
+    use_standard_auth: false,
+    use_oauth2: true,
+    oauth_meta: { allowed_access_types: ["client_credentials"], allowed_authorize_types: ["code"], auth_login_redirect: "" },
+  };
+  const policy = { id: "bench-oauth", org_id: "default", active: true, access_rights: { "bench-oauth": { api_id: "bench-oauth", versions: ["Default"] } } };
+  const session = { org_id: "default", apply_policies: ["bench-oauth"], oauth_client_id: "bench-client", expires: 0 };
+  return [entry("apis", "bench-oauth", api), entry("policies", "bench-oauth", policy), entry("keys", sha256Hex(oauthBearerToken), session)];
+}
+
 /**
  * Two auth-token APIs counted by the RateLimiter (exact and fast mode) and a key
  * whose rate and quota are never reached, so every request is decided and admitted.
@@ -142,6 +174,47 @@ function shapedApi(upstreamOrigin: string): Record<string, unknown> {
   };
 }
 
+/** The keyless API with every GET answered from the response cache after the first. */
+function cachedApi(upstreamOrigin: string): Record<string, unknown> {
+  return {
+    ...apiDefinition("bench-cached", cachedListenPath, upstreamOrigin, true),
+    cache_options: { enable_cache: true, cache_all_safe_requests: true, cache_timeout: 3600 },
+  };
+}
+
+/** A 10 KB JSON order: 148 line items. */
+export const transformRequestBody = JSON.stringify({
+  order: { id: "bench-order", customer: { name: "Bench Customer", tier: "gold" } },
+  items: Array.from({ length: 148 }, (_, index) => ({
+    sku: `SKU-${String(index).padStart(5, "0")}`,
+    name: `Item number ${index}`,
+    qty: (index % 7) + 1,
+    price: 9.99 + index,
+  })),
+});
+
+/** A template of the kind Tyk users write: reshape the order, one line per item. */
+const transformTemplate = `{"ref": {{jsonMarshal .order.id}}, "customer": "{{.order.customer.name}} ({{.order.customer.tier}})", "lines": [
+{{- range $i, $item := .items}}{{if $i}},{{end}}{"sku": "{{$item.sku}}", "label": {{printf "%q" $item.name}}, "qty": {{$item.qty}}, "unit": {{$item.price}}}{{end -}}
+]}`;
+
+/** The keyless API that transforms POST bodies on the bench endpoint, or the same API without the transform. */
+function transformApi(upstreamOrigin: string, endpoint: string, transform: boolean): Record<string, unknown> {
+  const apiId = transform ? "bench-transform" : "bench-transform-plain";
+  const entry = {
+    path: endpoint,
+    method: "POST",
+    template_data: { input_type: "json", template_mode: "blob", template_source: Buffer.from(transformTemplate).toString("base64") },
+  };
+  return {
+    ...apiDefinition(apiId, transform ? transformListenPath : transformPlainListenPath, upstreamOrigin, true),
+    version_data: {
+      not_versioned: true,
+      versions: { Default: { name: "Default", use_extended_paths: true, extended_paths: transform ? { transform: [entry] } : {} } },
+    },
+  };
+}
+
 /** The keyless API with a hard timeout and a circuit breaker on the endpoint the bench calls, both healthy throughout. */
 function guardedApi(upstreamOrigin: string, endpoint: string): Record<string, unknown> {
   const keyless = apiDefinition("bench-guarded", guardedListenPath, upstreamOrigin, true);
@@ -164,8 +237,8 @@ function guardedApi(upstreamOrigin: string, endpoint: string): Record<string, un
   };
 }
 
-/** A keyless API, an auth-token API with one key that may use it, two rate-limited APIs and two JWT APIs. */
-export function basicSeed(upstreamOrigin: string): GatewaySeed {
+/** A keyless API, an auth-token API with one key that may use it, two rate-limited APIs, two JWT APIs and, given an issuer, an OIDC API. */
+export function basicSeed(upstreamOrigin: string, oidc?: { issuer: string; clientId: string }): GatewaySeed {
   const authKey = tykKey("default");
   const session = { org_id: "default", access_rights: { [authApiId]: { api_id: authApiId, versions: ["Default"] } } };
   const jwt = jwtSeed(upstreamOrigin);
@@ -178,9 +251,14 @@ export function basicSeed(upstreamOrigin: string): GatewaySeed {
     entries: [
       ...jwt.entries,
       ...limited.entries,
+      ...(oidc ? oidcSeed(upstreamOrigin, oidc.issuer, oidc.clientId) : []),
+      ...oauthSeed(upstreamOrigin),
       entry("apis", keylessApiId, apiDefinition(keylessApiId, keylessListenPath, upstreamOrigin, true)),
       entry("apis", "bench-shaped", shapedApi(upstreamOrigin)),
       entry("apis", "bench-guarded", guardedApi(upstreamOrigin, smallPath)),
+      entry("apis", "bench-cached", cachedApi(upstreamOrigin)),
+      entry("apis", "bench-transform", transformApi(upstreamOrigin, smallPath, true)),
+      entry("apis", "bench-transform-plain", transformApi(upstreamOrigin, smallPath, false)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
       entry("keys", sha256Hex(authKey), session),
       [configVersionKey, "bench-1"],

@@ -42,7 +42,8 @@ http {
   server {
     listen 127.0.0.1:${port} backlog=4096;
     root ${prefix}/www;
-    location = ${smallPath} { default_type application/json; }
+    # error_page answers a POST (the body transform scenario) with the file, as a GET; nginx refuses it with 405 otherwise.
+    location = ${smallPath} { default_type application/json; error_page 405 =200 $uri; }
     location = ${largePath} { default_type application/octet-stream; }
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { analyticsEnvShape, analyticsSettings, requireAnalyticsQueue } from "./analytics/config";
+import { cacheEnvShape, cacheSettings } from "./cache/config";
 import { limitsEnvShape, limitsSettings } from "./ratelimit/config";
 import { proxyEnvShape, proxySettings } from "./lib/proxy-settings";
 import { hashAlgorithms } from "./session/keys";
@@ -8,6 +9,7 @@ import { clientIpHeaderPattern } from "./lib/client-ip";
 import { flag, seconds } from "./lib/env";
 import { formatIssues } from "./lib/validation";
 import { uptimeEnvShape, uptimeSettings } from "./uptime/config";
+import { errorOverridesEnvShape } from "./lib/error-overrides";
 
 /**
  * Gateway settings, read from Worker vars and secrets. Names follow Tyk's
@@ -47,11 +49,21 @@ export const gatewayConfigSchema = z
     PORTCULLIS_REVOCATION_SECONDS: seconds(2),
     /** The header the proxy in front sets to the caller's address; empty: none is believed (src/lib/client-ip.ts). */
     PORTCULLIS_CLIENT_IP_HEADER: z.string().trim().toLowerCase().regex(clientIpHeaderPattern, "must be a header name, such as cf-connecting-ip").default(""),
+    /** Largest body a body transform reads (request or response); over it the request gets 400 "Request is too large" (src/features/body-transform.ts). */
+    PORTCULLIS_TRANSFORM_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(32 * 1024 * 1024)
+      .optional()
+      .transform((value) => value ?? 1024 * 1024),
     ...keySettingsEnvShape,
     ...analyticsEnvShape,
     ...limitsEnvShape,
     ...uptimeEnvShape,
     ...proxyEnvShape,
+    ...errorOverridesEnvShape,
+    ...cacheEnvShape,
   })
   .superRefine(
     (env, ctx) => {
@@ -82,11 +94,15 @@ export const gatewayConfigSchema = z
     configCheckMs: env.PORTCULLIS_CONFIG_CHECK_SECONDS * 1000,
     revocationBoundMs: env.PORTCULLIS_REVOCATION_SECONDS * 1000,
     clientIpHeader: env.PORTCULLIS_CLIENT_IP_HEADER,
+    transformMaxBytes: env.PORTCULLIS_TRANSFORM_MAX_BYTES,
     ...keySettings(env),
     analytics: analyticsSettings(env),
     limits: limitsSettings(env),
     uptime: uptimeSettings(env),
     proxy: proxySettings(env),
+    /** Gateway-wide error_overrides (TYK_GW_ERROROVERRIDES), compiled once per isolate; null when there are none. */
+    errorOverrides: env.TYK_GW_ERROROVERRIDES,
+    cache: cacheSettings(env),
   }));
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

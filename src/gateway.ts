@@ -1,13 +1,19 @@
 import { AnalyticsSender } from "./analytics/sender";
+import { Introspector } from "./auth/introspection";
 import { defaultJwksOptions, JwksCache } from "./auth/jwks";
+import { OidcDiscovery } from "./auth/oidc-discovery";
 import { PasswordCheckCache } from "./auth/password-cache";
 import { Breakers } from "./breaker/registry";
+import { MemoryTier } from "./cache/memory-tier";
+import { CertificateCache } from "./certs/cache";
 import type { Feature } from "./chain/feature";
 import type { Bindings, Gateway } from "./chain/gateway";
 import type { ServedApi } from "./chain/served-api";
 import { compileStoredApis } from "./compile";
 import { parseGatewayConfig } from "./config";
 import { LruCache } from "./lib/lru";
+import { OAuthService } from "./oauth/service";
+import { oauthSettings } from "./oauth/settings";
 import { pipeline } from "./pipeline";
 import { Limits } from "./ratelimit/service";
 import { createRevocationFeed } from "./revocation";
@@ -20,7 +26,7 @@ import { checkerReader, HostStatusCache } from "./uptime/host-status";
 const gateways = new WeakMap<object, Gateway>();
 
 /** Bounds of the per-isolate caches; each evicts its least recently used entries. */
-const cacheSizes = { jwtSessions: 10_000, sessionPatterns: 10_000, verificationKeys: 1_000 };
+const cacheSizes = { jwtSessions: 10_000, sessionPatterns: 10_000, verificationKeys: 1_000, verifiedIdTokens: 2_000 };
 
 /** The isolate's gateway; `features` is the pipeline (tests pass their own to replace the proxy). */
 export function createGateway(bindings: Bindings, features: readonly Feature[] = pipeline): Gateway {
@@ -55,13 +61,18 @@ export function createGateway(bindings: Bindings, features: readonly Feature[] =
     hostStatus: new HostStatusCache(checkerReader(bindings.HOST_CHECKER), config.uptime.statusRefreshMs),
     checkerArming: new CheckerArming(store, bindings.HOST_CHECKER, config.uptime, queue !== undefined),
     jwks: new JwksCache({ ...defaultJwksOptions, refreshCooldownMs: config.jwksRefreshCooldownMs }),
+    oauth: new OAuthService(store, keys, oauthSettings(bindings), config.hashKeyFunction, bindings.OAUTH_GRANTS),
+    certificates: new CertificateCache(store),
+    oidc: { discovery: new OidcDiscovery(), verifiedTokens: new LruCache(cacheSizes.verifiedIdTokens) },
     analytics: queue ? new AnalyticsSender(queue) : undefined,
     caches: {
       passwordChecks: new PasswordCheckCache(),
+      introspections: new Introspector(),
       mergedSessions: new WeakMap(),
       jwtSessions: new LruCache(cacheSizes.jwtSessions),
       sessionPatterns: new LruCache(cacheSizes.sessionPatterns),
       verificationKeys: new LruCache(cacheSizes.verificationKeys),
+      responses: new MemoryTier(),
     },
   };
 }

@@ -6,6 +6,7 @@ export { RateLimiter } from "./ratelimit/durable-object";
 export { CircuitBreaker } from "./breaker/durable-object";
 export { HostChecker } from "./uptime/host-checker";
 export { Revocations } from "./revocation/durable-object";
+export { OAuthGrants } from "./oauth/grants-object";
 
 const app = createApp();
 

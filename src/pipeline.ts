@@ -2,18 +2,24 @@ import type { Feature } from "./chain/feature";
 import { accessRights } from "./features/access-rights";
 import { analytics } from "./features/analytics";
 import { authentication } from "./features/auth";
+import { bodyTransform } from "./features/body-transform";
 import { circuitBreakers } from "./features/circuit-breakers";
 import { contextVars } from "./features/context-vars";
 import { cors } from "./features/cors";
+import { errorOverrides } from "./features/error-overrides";
 import { globalHeaders } from "./features/global-headers";
 import { granularAccess } from "./features/granular-access";
 import { hardTimeouts } from "./features/hard-timeouts";
 import { ipAllowList, ipBlockList } from "./features/ip-lists";
 import { keyExpiry } from "./features/key-expiry";
 import { methodTransform } from "./features/method-transform";
+import { mutualTls } from "./features/mutual-tls";
+import { oauthEndpoints } from "./features/oauth-endpoints";
 import { applySessionPolicies } from "./features/policies";
 import { proxyToUpstream } from "./features/proxy";
 import { rateLimits } from "./features/rate-limits";
+import { responseCaching } from "./features/response-cache";
+import { responseBodyTransform } from "./features/response-body-transform";
 import { responseHeaders } from "./features/response-headers";
 import { stripAuthData } from "./features/strip-auth-data";
 import { transformHeaders } from "./features/transform-headers";
@@ -31,10 +37,13 @@ import { versionCheck } from "./features/version-check";
  */
 export const pipeline: readonly Feature[] = [
   analytics, //            wraps the rest: one record per request to an API, errors included
+  oauthEndpoints, //       use_oauth2: answers {listen_path}oauth/authorize|token|revoke|revoke_all and tyk/oauth/authorize-client itself
+  errorOverrides, //       error_overrides (+ TYK_GW_ERROROVERRIDES): every later step's error and upstream answers ≥ 400, replaced by the matching rule
   versionCheck, //         API/version expiry, version lookup, ignored/black/white lists, mock replies
   cors, //                 CORS: answers OPTIONS itself (preflight 204), CORS headers on every answer, errors included
   ipAllowList, //          allowed_ips: 403 unless the caller's address is in the list (an unknown address is refused)
   ipBlockList, //          blacklisted_ips: 403 when the caller's address is in the list (an unknown address is refused)
+  mutualTls, //            use_mutual_tls_auth: 403 unless Cloudflare verified a client certificate among client_certificates (keyless APIs too)
   sizeLimits, //           global_size_limit + extended_paths.size_limits: 411 without Content-Length, 400 over the limit
   contextVars, //          enable_context_vars: $tyk_context.* for later headers and rewrites
   authentication, //       basic → HMAC → JWT → auth token, all enabled must pass (not for keyless or ignored paths)
@@ -45,11 +54,15 @@ export const pipeline: readonly Feature[] = [
   granularAccess, //       access_rights.allowed_urls
   rateLimits, //           key rate limit, quota, then API limits, each counted in a RateLimiter Durable Object
   validateJson, //         extended_paths.validate_json: JSON schema check of the body (400 / 422)
+  bodyTransform, //        extended_paths.transform: the body through a Go template (JSON / XML input); Tyk runs it after ValidateJSON
   globalHeaders, //        version global_headers / global_headers_remove
   transformHeaders, //     extended_paths.transform_headers (first matching entry)
   responseHeaders, //      transform_response_headers, global_response_headers*, header_injector: on the answer
+  responseBodyTransform, // extended_paths.transform_response: the upstream's answer through a Go template. Inside the header
+  //                       injector (Tyk transforms the body first) and before rewrites, as Tyk matches the path as it arrived
   methodTransform, //      method_transforms → upstream method
   rewriteUrl, //           url_rewrites, with triggers and context variables
+  responseCaching, //      cache_options + extended_paths.cache/advance_cache_config: answers from the Cache API (x-tyk-cached-response), stores misses
   circuitBreakers, //      extended_paths.circuit_breakers: 503 while open, upstream failures counted (state shared in CircuitBreaker objects)
   hardTimeouts, //         hard_timeouts + global_enforce_timeout: the upstream timeout for the proxy (504 when it passes)
   proxyToUpstream, //      stream to target_url and back (the last step)

@@ -3,7 +3,11 @@ import { isolateLogger, requestIdOf } from "../lib/logger";
 import type { GatewayEnv } from "../chain/gateway";
 import { requireAdminSecret } from "./admin-auth";
 import { apiRoutes } from "./apis";
+import { certRoutes } from "./certs";
+import { cacheRoutes } from "./cache";
 import { keyRoutes } from "./keys";
+import { oauthClientRoutes } from "./oauth-clients";
+import { oauthTokenRoutes } from "./oauth-tokens";
 import { policyRoutes } from "./policies";
 import { reloadRoutes } from "./reload";
 import { apiError, methodNotSupported } from "./responses";
@@ -18,6 +22,10 @@ adminApi.all("/reload/group", methodNotSupported);
 adminApi.route("/", apiRoutes);
 adminApi.route("/", keyRoutes);
 adminApi.route("/", policyRoutes);
+adminApi.route("/", oauthClientRoutes);
+adminApi.route("/", oauthTokenRoutes);
+adminApi.route("/", certRoutes);
+adminApi.route("/", cacheRoutes);
 // The app's catch-all proxy route would otherwise take unknown `/tyk/` paths.
 adminApi.all("*", (c) => apiError(c, 404, "Not found"));
 

@@ -17,27 +17,14 @@ const urlVersioned = (definition: Definition): boolean => versioned(definition) 
 // Tyk serves these protocols over HTTP, as Workers do; "tcp" and "tls" are raw TCP services.
 const httpProtocols = new Set(["", "http", "https", "h2c"]);
 
+const honouredProcessors = new Set(["header_injector", "response_body_transform"]);
+
 export const reportedFeatures: readonly UnsupportedFeature[] = [
-  // The cache middleware, and so every cache list, runs only while caching is on (mw_redis_cache.go).
-  flagFeature("Response cache", "cache_options.enable_cache", false, [
-    "cache_options",
-    "version_data.versions.*.extended_paths.cache",
-    "version_data.versions.*.extended_paths.advance_cache_config",
-  ]),
-  endpointFeature("Request body transform", "transform", false),
-  endpointFeature("Response body transform", "transform_response", false),
   endpointFeature("JQ request transform", "transform_jq", false),
   endpointFeature("JQ response transform", "transform_jq_response", false),
   endpointFeature("Mock response", "mock_response", false),
   endpointFeature("Virtual endpoint", "virtual", false),
   endpointFeature("Persisted GraphQL query", "persist_graphql", false),
-  {
-    name: "Error override",
-    fields: ["error_overrides", "error_overrides_disabled"],
-    security: false,
-    switch: "error_overrides",
-    active: (definition) => isSet(definition.error_overrides) && !off(definition.error_overrides_disabled),
-  },
   {
     name: "Event handler",
     fields: ["event_handlers"],
@@ -97,12 +84,13 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
   },
   flagFeature("Batch request support", "enable_batch_request_support", false),
   {
-    // A `header_injector` entry is honoured by the response header step; any other processor is not.
+    // A `header_injector` entry is honoured by the response header step, and `response_body_transform` is Tyk 5's no-op
+    // (the response body transform runs for any enabled transform_response entry); any other processor is not.
     name: "Response processor",
     fields: ["response_processors"],
     security: false,
     switch: "response_processors",
-    active: (definition) => list(definition.response_processors).some((processor) => object(processor).name !== "header_injector"),
+    active: (definition) => list(definition.response_processors).some((processor) => !honouredProcessors.has(String(object(processor).name))),
   },
   flagFeature("Detailed recording", "enable_detailed_recording", false),
   flagFeature("Detailed tracing", "detailed_tracing", false),

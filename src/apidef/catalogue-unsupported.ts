@@ -85,35 +85,8 @@ function authTokenConfig(definition: Definition): Json {
   return Object.hasOwn(configs, "authToken") ? object(configs.authToken) : object(definition.auth);
 }
 
-/** The deprecated mapping applies only while `scopes` is empty; with it, OIDC APIs read `scopes.oidc` (GetScopeToPolicyMapping). */
-function jwtScopeMapping(definition: Definition): unknown {
-  if (!isSet(definition.scopes)) return definition.jwt_scope_to_policy_mapping;
-  return at(definition, on(definition.use_openid) ? "scopes.oidc.scope_to_policy" : "scopes.jwt.scope_to_policy");
-}
-
 export const restrictingFeatures: readonly UnsupportedFeature[] = [
   // Auth methods come before the `auth_configs.*` entries, so a method's own key is matched first.
-  {
-    name: "OAuth 2.0",
-    fields: ["use_oauth2", "oauth_meta", "notifications", "auth_configs.oauth"],
-    security: true,
-    switch: "use_oauth2",
-    active: (definition) => authChecked(definition) && on(definition.use_oauth2),
-  },
-  {
-    name: "External OAuth",
-    fields: ["external_oauth", "auth_configs.externalOAuth"],
-    security: true,
-    switch: "external_oauth.enabled",
-    active: (definition) => authChecked(definition) && on(at(definition, "external_oauth.enabled")),
-  },
-  {
-    name: "OpenID Connect",
-    fields: ["use_openid", "openid_options", "scopes.oidc", "auth_configs.oidc"],
-    security: true,
-    switch: "use_openid",
-    active: (definition) => authChecked(definition) && on(definition.use_openid),
-  },
   {
     // The id extractor only caches what the auth plugin decided.
     name: "Custom authentication plugin",
@@ -121,14 +94,6 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
     security: true,
     switch: "custom_plugin_auth_enabled",
     active: (definition) => authChecked(definition) && customAuthSwitches.some((flag) => on(definition[flag])),
-  },
-  {
-    // Scopes pick the token's policies, replacing the default ones.
-    name: "JWT scope to policy mapping",
-    fields: ["scopes.jwt", "jwt_scope_to_policy_mapping", "jwt_scope_claim_name"],
-    security: true,
-    switch: "jwt_scope_to_policy_mapping",
-    active: (definition) => authChecked(definition) && on(definition.enable_jwt) && isSet(jwtScopeMapping(definition)),
   },
   {
     // Tyk verifies tokens against these for Tyk OAS APIs only (mw_jwt.go); for a classic API it merely prefetches them.
@@ -146,15 +111,6 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
     active: (definition) => authTokenChecked(definition) && on(authTokenConfig(definition).validate_signature),
   },
   {
-    // Both places count: the TLS handshake asks for a client certificate when either is set (cert.go).
-    name: "Auth token from client certificate",
-    fields: ["auth.use_certificate", "auth_configs.*.use_certificate"],
-    security: true,
-    switch: "auth_configs.authToken.use_certificate",
-    active: (definition) =>
-      authTokenChecked(definition) && (on(at(definition, "auth.use_certificate")) || on(at(definition, "auth_configs.authToken.use_certificate"))),
-  },
-  {
     // LDAP or MDCB decides which keys exist; Portcullis's own key store would admit other callers.
     name: "Auth provider storage engine",
     fields: ["auth_provider"],
@@ -162,8 +118,6 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
     switch: "auth_provider.storage_engine",
     active: (definition) => ["ldap", "rpc"].includes(String(at(definition, "auth_provider.storage_engine"))),
   },
-  // Checked before auth, so keyless APIs use it too.
-  flagFeature("Mutual TLS", "use_mutual_tls_auth", true, ["use_mutual_tls_auth", "client_certificates"]),
   {
     // Pins the upstream's certificate: without it a spoofed upstream would receive the callers' credentials.
     name: "Certificate pinning",

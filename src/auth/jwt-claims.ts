@@ -1,3 +1,4 @@
+import { fromUtf8 } from "../lib/encoding";
 import { messages } from "../lib/tyk-error";
 
 /*
@@ -7,6 +8,18 @@ import { messages } from "../lib/tyk-error";
  */
 
 export type Claims = Record<string, unknown>;
+
+/** A token's payload as claims; anything but a JSON object is refused with the caller's error. */
+export function parseClaims(payload: Uint8Array, refuse: (reason: string) => Error): Claims {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(fromUtf8(payload));
+  } catch {
+    throw refuse("the payload is not JSON");
+  }
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw refuse("the payload is not a JSON object");
+  return claims as Claims;
+}
 
 /** A claim the token itself carries: an own property, so a name like `constructor` never finds Object's. */
 export function ownClaim(claims: Claims, name: string): unknown {

@@ -43,6 +43,8 @@ export class RequestContext {
   rewrittenUrl: URL | undefined;
   /** Milliseconds from sending the upstream request to its response headers. */
   upstreamLatency: number | undefined;
+  /** The response cache answered with a stored upstream answer (`x-tyk-cached-response: 1`). */
+  servedFromCache = false;
   /** The hard timeout for this request's upstream exchange (Tyk's enforced timeout); undefined: only the gateway's default applies. */
   upstreamTimeoutMs: number | undefined;
   /** The path matched an `ignored` entry: authentication and the key's limits are skipped. */
@@ -84,6 +86,14 @@ export class RequestContext {
 
   get method(): string {
     return this.request.method;
+  }
+
+  /**
+   * The answer came from the upstream, now or earlier through the response cache (which stores answers as
+   * they came); anything else is the gateway's own reply (errors, mocks, preflights, all hosts down).
+   */
+  get answeredByUpstream(): boolean {
+    return this.upstreamLatency !== undefined || this.servedFromCache;
   }
 
   /** The body the upstream will receive; steps may wrap it (size limits) or replace it (validated or transformed bodies). */

@@ -1,10 +1,17 @@
 import type { GatewayConfig } from "../config";
 import type { AnalyticsSender } from "../analytics/sender";
+import type { Introspector } from "../auth/introspection";
 import type { JwksCache } from "../auth/jwks";
+import type { OidcDiscovery } from "../auth/oidc-discovery";
+import type { VerifiedSignature } from "../auth/oidc-token";
 import type { PasswordCheckCache } from "../auth/password-cache";
 import type { CircuitBreaker } from "../breaker/durable-object";
 import type { Breakers } from "../breaker/registry";
+import type { MemoryTier } from "../cache/memory-tier";
+import type { CertificateCache } from "../certs/cache";
 import type { LruCache } from "../lib/lru";
+import type { OAuthGrants } from "../oauth/grants-object";
+import type { OAuthService } from "../oauth/service";
 import type { RateLimiter } from "../ratelimit/durable-object";
 import type { Limits } from "../ratelimit/service";
 import type { RevocationFeed } from "../revocation";
@@ -53,15 +60,25 @@ export interface Gateway {
   /** What the Cron Trigger runs: arms one HostChecker per API with uptime tests. */
   checkerArming: CheckerArming;
   jwks: JwksCache;
+  /** Tyk's OAuth 2.0 server: clients, grants (in OAuthGrants objects) and tokens that become sessions. */
+  oauth: OAuthService;
+  /** The certificate store (`/tyk/certs`) as mutual TLS, certificate-bound keys and RSA signatures read it. */
+  certificates: CertificateCache;
+  /** OpenID Connect: each issuer's discovery document (its jwks_uri), and ID tokens whose signature verified. */
+  oidc: { discovery: OidcDiscovery; verifiedTokens: LruCache<string, VerifiedSignature> };
   analytics: AnalyticsSender | undefined;
   caches: {
     passwordChecks: PasswordCheckCache;
+    /** External OAuth token introspection answers, by a hash of the token. */
+    introspections: Introspector;
     mergedSessions: WeakMap<Session, MergedSession>;
     jwtSessions: LruCache<string, DerivedSession>;
     /** Regexes compiled from keys' `allowed_urls` and endpoint limits, which arrive with sessions, not definitions. */
     sessionPatterns: LruCache<string, RegExp | null>;
     /** Imported JWT verification keys by algorithm and PEM. */
     verificationKeys: LruCache<string, Promise<CryptoKey | Uint8Array>>;
+    /** Small response cache answers kept in memory in front of the Cache API (src/cache/memory-tier.ts). */
+    responses: MemoryTier;
   };
 }
 
@@ -72,6 +89,7 @@ export interface Bindings {
   CIRCUIT_BREAKER?: DurableObjectNamespace<CircuitBreaker>;
   HOST_CHECKER?: DurableObjectNamespace<HostChecker>;
   REVOCATIONS?: DurableObjectNamespace<Revocations>;
+  OAUTH_GRANTS?: DurableObjectNamespace<OAuthGrants>;
   [name: string]: unknown;
 }
 

@@ -102,7 +102,7 @@ export const validateJson = defineFeature({
     if (ctx.upstreamBody) ctx.upstreamBody = streamOf(bytes);
 
     const problems = jsonSchemaErrors(validation.schema, parseJson(bytes));
-    if (problems.length > 0) throw new TykError(validation.errorStatus, problems.join("; "));
+    if (problems.length > 0) throw new TykError(validation.errorStatus, problems.join("; "), {}, "BIV");
     return next();
   },
 });

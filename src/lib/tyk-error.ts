@@ -1,3 +1,5 @@
+import type { ResponseFlag } from "./error-flags";
+
 /**
  * An error the gateway answers with Tyk's error document. Steps throw it; the
  * chain's error boundary renders it (see `renderTykError`).
@@ -7,6 +9,8 @@ export class TykError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Tyk's error classification, when the message alone does not tell it (see `responseFlagOf` in error-flags.ts). */
+    readonly flag?: ResponseFlag,
   ) {
     super(message);
     this.name = "TykError";
@@ -14,7 +18,7 @@ export class TykError extends Error {
 
   /** The same answer with more headers (rate-limit headers on an error raised further down the chain). */
   withHeaders(headers: Record<string, string>): TykError {
-    return new TykError(this.status, this.message, { ...this.headers, ...headers });
+    return new TykError(this.status, this.message, { ...this.headers, ...headers }, this.flag);
   }
 }
 
@@ -55,11 +59,31 @@ export const messages = {
   jwtExpired: "token has expired",
   jwtUsedBeforeIssued: "token used before issued",
   jwtNotValidYet: "token is not valid yet",
+  oidcNotAuthorised: "Key not authorised",
+  oauthBearerMalformed: "Bearer token malformed",
+  oauthKeyNotAuthorised: "Key not authorised",
+  oauthClientRevoked: "Key not authorised. OAuth client access was revoked",
+  externalOAuthFieldMissing: "authorization field missing",
+  externalOAuthNoProvider: "there should be at least one provider configured",
+  externalOAuthNoMethod: "access token validation method is not specified",
+  externalOAuthValidationFailed: "error happened during the access token validation",
+  externalOAuthTokenInvalid: "access token is not valid",
+  externalOAuthTokenExpired: "token is expired",
+  externalOAuthVerification: (reason: string) => `token verification failed: ${reason}`,
+  externalOAuthClaims: (reason: string) => `key not authorized: ${reason}`,
   rateLimited: "Rate Limit Exceeded",
   quotaExceeded: "Quota exceeded",
   apiRateLimited: "API Rate Limit Exceeded",
   limiterUnavailable: "Rate limiter unavailable",
   ipDisallowed: "access from this IP has been disallowed",
+  mtlsCertificateRequired: "Client TLS certificate is required",
+  mtlsCertificateNotAllowed: (fingerprint: string) => `Certificate with SHA256 ${fingerprint} not allowed`,
+  mtlsCertificateExpired: "certificate has expired",
+  /** Portcullis only: Cloudflare could not verify the client's certificate chain (or found it revoked). */
+  mtlsCertificateUnverified: "Client TLS certificate could not be verified",
+  certificateExpired: "Certificate has expired",
+  hmacCertificateNotFound: "Certificate not found",
+  hmacCertificateNotRsa: "Certificate doesn't contain RSA Public key",
   requestTooLarge: "Request is too large",
   contentLengthRequired: "Content length is required for this request",
   contentLengthInvalid: "content length is not a valid Integer",

@@ -1,4 +1,5 @@
 import { RouteTable, type Routable } from "../apidef/route-table";
+import { generationKind, generationsFrom } from "../cache/generations";
 import { isolateLogger } from "../lib/logger";
 import type { WaitUntil } from "../lib/wait-until";
 import type { DocumentCollection, HeldDocuments } from "../revocation/protocol";
@@ -9,6 +10,8 @@ export interface ConfigSnapshot<Api extends Routable> {
   version: string;
   routes: RouteTable<Api>;
   policies: Map<string, Policy>;
+  /** Each API's response cache generation (src/cache/generations.ts), by API id; absent: "". */
+  cacheGenerations: Map<string, string>;
 }
 
 export interface ConfigCacheOptions<Api> {
@@ -67,6 +70,11 @@ export class ConfigCache<Api extends Routable> {
     await this.load();
   }
 
+  /** The API's response cache generation in the snapshot being served (part of its cache keys). */
+  cacheGeneration(apiId: string): string {
+    return this.snapshot?.cacheGenerations.get(apiId) ?? "";
+  }
+
   /** The store's config version the snapshot being served was loaded at. */
   servedVersion(): string | undefined {
     return this.snapshot?.version;
@@ -103,7 +111,12 @@ export class ConfigCache<Api extends Routable> {
 
   private async fetchSnapshot(): Promise<ConfigSnapshot<Api>> {
     const version = await this.store.getConfigVersion();
-    const [apis, policyDocuments, held] = await Promise.all([this.store.getAll("apis"), this.store.getAll("policies"), this.options.channel?.heldDocuments()]);
+    const [apis, policyDocuments, generations, held] = await Promise.all([
+      this.store.getAll("apis"),
+      this.store.getAll("policies"),
+      this.store.getAll(generationKind),
+      this.options.channel?.heldDocuments(),
+    ]);
     layOver(apis, held?.apis);
     layOver(policyDocuments, held?.policies);
     const policies = new Map<string, Policy>();
@@ -112,7 +125,8 @@ export class ConfigCache<Api extends Routable> {
       if (parsed.success) policies.set(id, parsed.data);
       else isolateLogger.error("skipping invalid policy", { policy_id: id });
     }
-    return { version, routes: new RouteTable(this.options.compileApis(apis), this.options.customDomains), policies };
+    const routes = new RouteTable(this.options.compileApis(apis), this.options.customDomains);
+    return { version, routes, policies, cacheGenerations: generationsFrom(generations) };
   }
 }
 

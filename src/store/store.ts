@@ -4,7 +4,7 @@ import { isolateLogger } from "../lib/logger";
  * The one storage interface the gateway, the Gateway API and kv-seed use.
  * Backends hold JSON documents by kind and id; validation happens above them.
  */
-export type DocumentKind = "apis" | "policies" | "keys";
+export type DocumentKind = "apis" | "policies" | "keys" | "certs" | "oauth-clients" | "cache-generations";
 
 export interface PutOptions {
   ttlSeconds?: number;
@@ -34,6 +34,12 @@ export const keyPrefixes: Record<DocumentKind, string> = {
   apis: "tyk-api:",
   policies: "tyk-policy:",
   keys: "apikey-",
+  // Tyk keeps certificates under `cert-raw-<id>`.
+  certs: "cert-raw-",
+  // Tyk keeps OAuth clients under `oauth-data.<api_id>.oauth-clientid.<client_id>`; ids here are `<api_id>.<client_id>`.
+  "oauth-clients": "oauth-clientid.",
+  // Each API's response cache generation (src/cache/generations.ts); Tyk has none, its cache lives in Redis.
+  "cache-generations": "portcullis:cache-generation:",
 };
 
 export const configVersionKey = "portcullis:config-version";

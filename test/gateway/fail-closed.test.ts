@@ -15,15 +15,13 @@ interface Warning {
 
 const restricted = {
   pinned: { pinned_public_keys: { "*": "pinned-key-id" } },
-  openid: { use_keyless: false, use_openid: true, openid_options: { providers: [{ issuer: "https://idp.test", client_ids: { abc: "pol" } }] } },
-  mtls: { use_keyless: false, use_mutual_tls_auth: true, client_certificates: ["cert-id"] },
+  graphql: { graphql: { enabled: true, execution_mode: "proxyOnly" } },
   plugin: { use_keyless: false, custom_plugin_auth_enabled: true, custom_middleware: { driver: "otto", auth_check: { name: "myAuth" } } },
 } as const;
 
 const switches: Record<keyof typeof restricted, string> = {
   pinned: "pinned_public_keys",
-  openid: "use_openid",
-  mtls: "use_mutual_tls_auth",
+  graphql: "graphql.enabled",
   plugin: "custom_plugin_auth_enabled",
 };
 

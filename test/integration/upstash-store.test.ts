@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configVersionKey, storageKey, type DocumentKind } from "../../src/store/store";
 import { flushRedis, pipeline, upstashStore } from "./support/upstash";
 
-const kinds: DocumentKind[] = ["apis", "policies", "keys"];
+const kinds: DocumentKind[] = ["apis", "policies", "keys", "certs", "oauth-clients", "cache-generations"];
 
 describe("UpstashStore against a real Redis", () => {
   const store = upstashStore();

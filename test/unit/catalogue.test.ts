@@ -70,9 +70,8 @@ describe("the field catalogue", () => {
   });
 
   it("finds an auth method's own auth_configs key before the settings shared by all keys", () => {
-    expect(owner("auth_configs.oauth.validate_signature")).toBe("OAuth 2.0");
+    expect(owner("auth_configs.coprocess.validate_signature")).toBe("Custom authentication plugin");
     expect(owner("auth_configs.authToken.validate_signature")).toBe("Auth token signature validation");
-    expect(owner("auth_configs.jwt.use_certificate")).toBe("Auth token from client certificate");
   });
 
   it("decides every feature explicitly, so Tyk's all-zero structs activate nothing", () => {
@@ -134,10 +133,6 @@ describe("the field catalogue", () => {
       "coprocess_grpc_app_sample.json": ["Pre plugin"],
       "coprocess_grpc_app_sample_protected.json": ["Custom plugin bundle"],
       "coprocess_lua_app_sample.json": ["Pre plugin"],
-      "eo-test-aki-oauth.json": ["OAuth 2.0"],
-      "eo-test-amf-oauth.json": ["OAuth 2.0"],
-      "eo-test-ead.json": ["OAuth 2.0"],
-      "eo-test-ihd-oauth.json": ["OAuth 2.0"],
     };
     expect(Object.keys(samples).length).toBeGreaterThan(40);
     for (const [path, sample] of Object.entries(samples)) {
@@ -149,15 +144,12 @@ describe("the field catalogue", () => {
 });
 
 describe("when Tyk acts on a feature", () => {
-  it("skips auth methods on keyless APIs, but not mutual TLS", () => {
-    expect(active("OAuth 2.0", { use_oauth2: true })).toBe(true);
-    expect(active("OAuth 2.0", { use_oauth2: true, use_keyless: true })).toBe(false);
-    expect(active("OAuth 2.0", { use_oauth2: false, oauth_meta: { allowed_access_types: ["client_credentials"] } })).toBe(false);
+  it("skips auth methods on keyless APIs, but not GraphQL", () => {
     expect(active("Custom authentication plugin", { enable_coprocess_auth: true })).toBe(true);
     expect(active("Custom authentication plugin", { enable_coprocess_auth: true, use_keyless: true })).toBe(false);
-    expect(active("Mutual TLS", { use_mutual_tls_auth: true, use_keyless: true })).toBe(true);
-    expect(active("Mutual TLS", { use_mutual_tls_auth: "yes" })).toBe(true);
-    expect(active("Mutual TLS", { client_certificates: ["cert"] })).toBe(false);
+    expect(active("GraphQL", { graphql: { enabled: true }, use_keyless: true })).toBe(true);
+    expect(active("GraphQL", { graphql: { enabled: "yes" } })).toBe(true);
+    expect(active("GraphQL", { graphql: { schema: "type Query { a: Int }" } })).toBe(false);
   });
 
   it("reads auth token signatures from auth_configs.authToken, else from auth, only when the token is checked", () => {
@@ -167,17 +159,9 @@ describe("when Tyk acts on a feature", () => {
     expect(active("Auth token signature validation", { auth: signed, auth_configs: { authToken: {} } })).toBe(false);
     expect(active("Auth token signature validation", { auth: signed, enable_jwt: true })).toBe(false);
     expect(active("Auth token signature validation", { auth: signed, enable_jwt: true, use_standard_auth: true })).toBe(true);
-    expect(active("Auth token from client certificate", { auth: { use_certificate: true }, auth_configs: { authToken: {} } })).toBe(true);
   });
 
-  it("maps JWT scopes from scopes.jwt, or from the deprecated fields while scopes is empty", () => {
-    const mapping = { admin: "policy-1" };
-    expect(active("JWT scope to policy mapping", { enable_jwt: true, jwt_scope_to_policy_mapping: mapping })).toBe(true);
-    expect(active("JWT scope to policy mapping", { enable_jwt: true, scopes: { jwt: { scope_to_policy: mapping } } })).toBe(true);
-    expect(
-      active("JWT scope to policy mapping", { enable_jwt: true, jwt_scope_to_policy_mapping: mapping, scopes: { jwt: { scope_claim_name: "scp" } } }),
-    ).toBe(false);
-    expect(active("JWT scope to policy mapping", { enable_jwt: false, jwt_scope_to_policy_mapping: mapping })).toBe(false);
+  it("verifies JWTs against JWKS URIs only for Tyk OAS APIs", () => {
     expect(active("JWT verification against JWKS URIs", { enable_jwt: true, jwt_jwks_uris: [{ url: "https://idp/jwks" }] })).toBe(false);
     expect(active("JWT verification against JWKS URIs", { enable_jwt: true, is_oas: true, jwt_jwks_uris: [{ url: "https://idp/jwks" }] })).toBe(true);
   });
@@ -198,7 +182,7 @@ describe("when Tyk acts on a feature", () => {
     const discovered = { service_discovery: { use_discovery_service: true } };
     expect(active("Uptime test service discovery", { uptime_tests: { config: discovered } })).toBe(true);
     expect(active("Uptime test service discovery", { uptime_tests: { disabled: true, config: discovered } })).toBe(false);
-    expect(active("Error override", { error_overrides: { "500": [{ response: { status_code: 502 } }] }, error_overrides_disabled: true })).toBe(false);
+    expect(active("Event handler", { event_handlers: { events: { AuthFailure: [] } } })).toBe(false);
     expect(active("Upstream authentication", { upstream_auth: { enabled: true } })).toBe(true);
     expect(active("Upstream authentication", { upstream_auth: { enabled: false } })).toBe(false);
     expect(active("TCP / TLS service", { protocol: "tcp" })).toBe(true);

@@ -11,8 +11,8 @@ describe("the honoured-fields manifest", () => {
   });
 
   it("reports an active unsupported feature once, by its switch, flagged when it restricts callers", () => {
-    const warnings = manifest.check({ api_id: "a", use_oauth2: true, oauth_meta: { allowed_access_types: ["client_credentials"] } });
-    expect(warnings).toEqual([expect.objectContaining({ field: "use_oauth2", security: true })]);
+    const warnings = manifest.check({ api_id: "a", graphql: { enabled: true, execution_mode: "proxyOnly" } });
+    expect(warnings).toEqual([expect.objectContaining({ field: "graphql.enabled", security: true })]);
   });
 
   it("names an unknown field at its shallowest unknown path", () => {
@@ -22,9 +22,9 @@ describe("the honoured-fields manifest", () => {
   });
 
   it("reports a set sub-field of an honoured object that nothing reads", () => {
-    const warnings = manifest.check({ api_id: "a", auth: { auth_header_name: "X-Key", use_certificate: true } });
+    const warnings = manifest.check({ api_id: "a", auth: { auth_header_name: "X-Key", validate_signature: true } });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.field).toContain("use_certificate");
+    expect(warnings[0]!.field).toContain("validate_signature");
     expect(warnings[0]!.security).toBe(true);
   });
 });

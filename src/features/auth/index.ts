@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { authConfigSchema, defaultAuthConfig, type AuthConfig } from "../../auth/credentials";
+import { compileExternalOAuth, externalOAuthSchema } from "../../auth/external-oauth";
 import { decodeKeySource } from "../../auth/jwt-keys";
 import { list, regexError } from "../../apidef/schema";
 import { defineFeature } from "../../chain/feature";
@@ -7,10 +8,15 @@ import type { Identity } from "../../chain/identity";
 import { isolateLogger } from "../../lib/logger";
 import { safeRegExp } from "../../lib/regex-safety";
 import { authenticateBasic } from "./basic";
+import { authenticateExternalOAuth } from "./external-oauth";
 import { authenticateHmac } from "./hmac";
 import { authenticateJwt } from "./jwt";
+import { authenticateOAuth2 } from "./oauth2";
+import { jwtScopeOptions, scopeFields, scopeHonours } from "./jwt-scopes";
+import { authenticateOidc, compileOidc, oidcFields, oidcHonours } from "./oidc";
 import { authMethodOrder, type AuthMethod, type Authenticator, type AuthOptions } from "./options";
 import { authenticateToken } from "./token";
+import { usesCertificate } from "./certificate";
 
 /*
  * Classic Tyk's auth chain: every enabled method runs, in the order
@@ -62,6 +68,10 @@ const fields = z.looseObject({
   jwt_not_before_validation_skew: z.number().nonnegative().default(0),
   jwt_expires_at_validation_skew: z.number().nonnegative().default(0),
   base_identity_provided_by: z.string().default(""),
+  use_oauth2: z.boolean().default(false),
+  external_oauth: externalOAuthSchema.default(() => externalOAuthSchema.parse({})),
+  ...scopeFields,
+  ...oidcFields,
 });
 
 type AuthFields = z.output<typeof fields>;
@@ -69,18 +79,24 @@ type AuthFields = z.output<typeof fields>;
 const authConfigFields = ["auth_header_name", "use_param", "param_name", "use_cookie", "cookie_name", "disable_header"];
 
 const authenticators: Record<AuthMethod, Authenticator> = {
+  oauth_key: authenticateOAuth2,
+  external_oauth: authenticateExternalOAuth,
   basic_auth_user: authenticateBasic,
   hmac_key: authenticateHmac,
   jwt_claim: authenticateJwt,
+  oidc_user: authenticateOidc,
   auth_token: authenticateToken,
 };
 
 /** The auth token runs when `use_standard_auth` is set or nothing else is (api_loader.go). */
 function methodsOf(definition: AuthFields): AuthMethod[] {
   const enabled: Record<AuthMethod, boolean> = {
+    oauth_key: definition.use_oauth2,
+    external_oauth: definition.external_oauth.enabled,
     basic_auth_user: definition.use_basic_auth,
     hmac_key: definition.enable_signature_checking,
     jwt_claim: definition.enable_jwt,
+    oidc_user: definition.use_openid,
     auth_token: definition.use_standard_auth,
   };
   const methods = authMethodOrder.filter((method) => enabled[method]);
@@ -98,7 +114,7 @@ function baseIdentityOf(methods: AuthMethod[], providedBy: string): AuthMethod {
 }
 
 /** Where a method reads its credential: `auth_configs.<type>`; the token and JWT fall back to `auth`, basic and HMAC to `Authorization`. */
-function configFor(definition: AuthFields, type: "authToken" | "basic" | "hmac" | "jwt"): AuthConfig {
+function configFor(definition: AuthFields, type: "authToken" | "basic" | "hmac" | "jwt" | "oidc" | "oauth"): AuthConfig {
   const configured = definition.auth_configs[type];
   if (configured) return configured;
   return type === "authToken" || type === "jwt" ? definition.auth : defaultAuthConfig;
@@ -113,6 +129,8 @@ function compileAuth(definition: AuthFields, apiId: string): AuthOptions {
     methods,
     baseIdentity: baseIdentityOf(methods, definition.base_identity_provided_by),
     token: configFor(definition, "authToken"),
+    oauth: { config: configFor(definition, "oauth") },
+    tokenUsesCertificate: usesCertificate(configFor(definition, "authToken")),
     basic: {
       config: configFor(definition, "basic"),
       realm: definition.name,
@@ -139,7 +157,10 @@ function compileAuth(definition: AuthFields, apiId: string): AuthOptions {
         issuedAt: definition.jwt_issued_at_validation_skew,
         notBefore: definition.jwt_not_before_validation_skew,
       },
+      scopes: jwtScopeOptions(definition),
     },
+    externalOAuth: compileExternalOAuth(definition.external_oauth, definition.auth_configs["externalOAuth"] ?? defaultAuthConfig),
+    oidc: compileOidc(definition, configFor(definition, "oidc"), apiId),
   };
 }
 
@@ -167,6 +188,11 @@ export const authentication = defineFeature({
     "jwt_not_before_validation_skew",
     "jwt_expires_at_validation_skew",
     "base_identity_provided_by",
+    "auth.use_certificate",
+    "auth_configs.*.use_certificate",
+    "external_oauth",
+    ...scopeHonours,
+    ...oidcHonours,
   ],
   compile: (definition, api) => (api.keyless ? undefined : compileAuth(definition, api.id)),
   step: (options) => async (ctx, next) => {

@@ -1,4 +1,5 @@
 import { ClaimError, claimString, identityOf, oauthClientIdOf, ownClaim, type Claims } from "../../auth/jwt-claims";
+import { policiesForScopes, scopesOf } from "../../auth/scopes";
 import type { RequestContext } from "../../chain/context";
 import type { Identity } from "../../chain/identity";
 import { hex, utf8 } from "../../lib/encoding";
@@ -13,7 +14,8 @@ import type { AuthOptions } from "./options";
  * Its id is Tyk's virtual key, org + md5(identity), so every token of one
  * identity shares one session and one set of rate-limit and quota counters.
  * The policies come from `jwt_policy_field_name`, else the policy of the key
- * named by `jwt_client_base_field`, else `jwt_default_policies`.
+ * named by `jwt_client_base_field`, else `jwt_default_policies`; a scope
+ * mapping (features/auth/jwt-scopes.ts) adds the policies of the token's scopes.
  *
  * Unlike Tyk, the session is not written to the store on first sight (a KV
  * write per new identity and per refreshed `exp`); it is derived per request
@@ -23,7 +25,7 @@ import type { AuthOptions } from "./options";
 
 const denied = (reason: string) => new TykError(403, messages.jwtPolicy(reason));
 
-async function md5Hex(text: string): Promise<string> {
+export async function md5Hex(text: string): Promise<string> {
   return hex(await crypto.subtle.digest("MD5", utf8(text)));
 }
 
@@ -38,14 +40,27 @@ async function claimedPolicy(ctx: RequestContext, options: AuthOptions, claims: 
   return client ? policyIdsOf(client.session)[0] : undefined;
 }
 
-async function policiesFor(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<string[]> {
-  const defaults = options.jwt.defaultPolicies;
+/**
+ * The token's policies, as Tyk's processCentralisedJWT picks them: the claimed
+ * policy, else the default ones. With a scope mapping, a token carrying scopes
+ * gets the claimed policy (never the defaults) plus every mapped one.
+ */
+async function policiesFor(ctx: RequestContext, options: AuthOptions, claims: Claims, stored: boolean): Promise<string[]> {
+  const { defaultPolicies: defaults, scopes } = options.jwt;
   const claimed = await claimedPolicy(ctx, options, claims);
   const base = claimed ?? defaults[0];
-  if (!base) throw denied("no matching policy found");
   const snapshot = await ctx.gateway.configCache.current(ctx.waitUntil);
-  const policy = snapshot.policies.get(base);
-  if (!policy || policy.org_id !== ctx.api.orgId) throw denied("no matching policy");
+  const known = (id: string) => snapshot.policies.get(id)?.org_id === ctx.api.orgId;
+  if (base && !known(base)) throw denied("no matching policy");
+  const tokenScopes = scopes ? scopesOf(claims, scopes.claimName) : [];
+  if (scopes && tokenScopes.length > 0) {
+    const policies = [...new Set([...(claimed ? [claimed] : []), ...policiesForScopes(scopes.mapping, tokenScopes)])];
+    if (policies.length === 0) throw denied("no matching policy found in scope claim");
+    if (!policies.every(known)) throw denied("could not apply several policies");
+    return policies;
+  }
+  // A stored session may not keep its policies when the token names none (Tyk's privilege-escalation guard).
+  if (!base) throw denied(scopes && stored ? "no scope or policy in token" : "no matching policy found");
   return claimed ? [claimed] : [...new Set(defaults)];
 }
 
@@ -77,7 +92,8 @@ export async function jwtIdentity(ctx: RequestContext, options: AuthOptions, cla
   }
   const virtualKey = generateToken(api.orgId, await md5Hex(identity), gateway.config.hashKeyFunction);
   const sessionId = await gateway.keys.storageId(virtualKey);
-  const [base, policies] = await Promise.all([gateway.keys.cached(sessionId, ctx.waitUntil), policiesFor(ctx, options, claims)]);
+  const base = await gateway.keys.cached(sessionId, ctx.waitUntil);
+  const policies = await policiesFor(ctx, options, claims, base !== null);
 
   // One stable object per identity, policies and expiry, so the policy merge cache holds across requests.
   const cacheKey = `${sessionId}\u0000${policies.join(",")}\u0000${String(claims["exp"])}\u0000${oauthClientIdOf(claims)}`;

@@ -1,9 +1,9 @@
 import { compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
 import { readCredential, stripBearer } from "../../auth/credentials";
-import { identityOf, timeClaimsError, type Claims } from "../../auth/jwt-claims";
+import { identityOf, parseClaims, timeClaimsError, type Claims } from "../../auth/jwt-claims";
 import { algorithmAllowed, keyFromJwk, keyFromMaterial, type VerificationKey } from "../../auth/jwt-keys";
 import type { RequestContext } from "../../chain/context";
-import { bytesFromBase64Url, fromUtf8, utf8 } from "../../lib/encoding";
+import { bytesFromBase64Url, utf8 } from "../../lib/encoding";
 import { messages, TykError } from "../../lib/tyk-error";
 import type { FoundSession } from "../../session/key-store";
 import { jwtIdentity } from "./jwt-session";
@@ -27,22 +27,11 @@ function protectedHeader(token: string): ProtectedHeaderParameters {
   }
 }
 
-function decodeClaims(payload: Uint8Array): Claims {
-  let claims: unknown;
-  try {
-    claims = JSON.parse(fromUtf8(payload));
-  } catch {
-    throw notAuthorized();
-  }
-  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw notAuthorized();
-  return claims as Claims;
-}
-
 /** Claims read before verification, only to find which key's secret to verify with. */
 function unverifiedClaims(token: string): Claims {
   const payload = bytesFromBase64Url(token.split(".")[1] ?? "");
   if (!payload) throw notAuthorized();
-  return decodeClaims(payload);
+  return parseClaims(payload, notAuthorized);
 }
 
 /** Without `jwt_source`, the kid (unless `jwt_skip_kid`) or the identity claim names a key holding the secret. */
@@ -102,7 +91,7 @@ export const authenticateJwt: Authenticator = async (ctx, options) => {
   } catch {
     throw notAuthorized();
   }
-  const claims = decodeClaims(payload);
+  const claims = parseClaims(payload, notAuthorized);
   const timeError = timeClaimsError(claims, options.jwt.skews);
   if (timeError) throw new TykError(401, messages.jwtClaims(timeError));
   ctx.jwtClaims = { ...header, ...claims }; // Tyk's jwt_claims_<name>: header fields too, claims winning

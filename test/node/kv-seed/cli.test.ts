@@ -56,14 +56,18 @@ describe("kv-seed CLI", () => {
         proxy: { listen_path: "/events/", target_url: "http://127.0.0.1:9" },
         event_handlers: { events: { HostDown: [{ handler_name: "eh_log_handler", handler_meta: {} }] } },
       }),
-      "apps/mtls.json": validApi({ api_id: "mtls", proxy: { listen_path: "/mtls/", target_url: "http://127.0.0.1:9" }, use_mutual_tls_auth: true }),
+      "apps/pinned.json": validApi({
+        api_id: "pinned",
+        proxy: { listen_path: "/pinned/", target_url: "http://127.0.0.1:9" },
+        pinned_public_keys: { "*": "key-id" },
+      }),
     });
     const persistTo = await tempDir();
 
     const dryRun = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
     expect(dryRun.code).toBe(0);
     expect(dryRun.stderr).toContain("apps/events.json: 1 field not honoured\n  event_handlers: Event handler is not supported; it is ignored");
-    expect(dryRun.stderr).toContain("apps/mtls.json: 1 field not honoured; the gateway will NOT serve this API\n  use_mutual_tls_auth:");
+    expect(dryRun.stderr).toContain("apps/pinned.json: 1 field not honoured; the gateway will NOT serve this API\n  pinned_public_keys:");
     expect(dryRun.stderr).not.toContain("apps/orders.json");
 
     const strict = await runCli([dir, "--strict", "--persist-to", persistTo]);
