@@ -14,10 +14,15 @@ export default defineConfig({
           PORTCULLIS_CONFIG_CHECK_SECONDS: "0",
           // Tests play Cloudflare's edge by sending CF-Connecting-IP (a local .dev.vars may empty the setting).
           PORTCULLIS_CLIENT_IP_HEADER: "cf-connecting-ip",
+          // Event webhooks: retries one second apart, a one-second wait for the receiver (test/events).
+          PORTCULLIS_EVENT_RETRY_SECONDS: "1",
+          PORTCULLIS_EVENT_WEBHOOK_TIMEOUT_SECONDS: "1",
         },
+        // The gateway consumes its own events queue; two retries keep the dead-letter test short.
+        queueConsumers: { "portcullis-events": { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: "portcullis-events-dlq" } },
         // A test-only consumer of the analytics queue, so tests can read what the gateway sent.
         serviceBindings: { ANALYTICS_CAPTURE: "analytics-capture" },
-        workers: [queueCaptureWorker("analytics-capture", ["portcullis-analytics"])],
+        workers: [queueCaptureWorker("analytics-capture", ["portcullis-analytics", "portcullis-events-dlq"])],
       },
     }),
   ],

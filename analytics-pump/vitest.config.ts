@@ -25,7 +25,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/integration/**"],
+    exclude: ["test/integration/**", "test/browser/**"],
     testTimeout: 60_000,
   },
 });

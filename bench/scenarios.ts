@@ -4,6 +4,7 @@ import {
   authListenPath,
   benchClientIp,
   cachedListenPath,
+  pluginsListenPath,
   jwtHs256ListenPath,
   jwtRs256ListenPath,
   keylessListenPath,
@@ -174,6 +175,18 @@ export const scenarios: MeasuredScenario[] = [
     probes: (origins) => [
       { url: small(origins.gateway, transformListenPath), status: 200, bytes: smallBytes },
       { url: small(origins.gateway, transformPlainListenPath), status: 200, bytes: smallBytes },
+    ],
+  },
+  {
+    // Baseline is the gateway's own keyless API: the ratio is the cost of a no-op pre and post plugin (goal ≥ 0.97).
+    id: "plugins-noop",
+    title: "Keyless API with a no-op pre and post plugin vs the same API without",
+    gateway: "basic",
+    baseline: (origins) => ({ ...gatewaySide(origins, small(origins.gateway, keylessListenPath)), label: "gateway, no plugins" }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, pluginsListenPath)),
+    probes: (origins) => [
+      { url: small(origins.gateway, pluginsListenPath), status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, keylessListenPath), status: 200, bytes: smallBytes },
     ],
   },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),

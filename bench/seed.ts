@@ -25,6 +25,7 @@ export const oauthListenPath = "/oauth";
 export const cachedListenPath = "/cached";
 export const transformListenPath = "/transform";
 export const transformPlainListenPath = "/transform-plain";
+export const pluginsListenPath = "/plugins-noop";
 export const routeTableSize = 100;
 
 export function apiDefinition(apiId: string, listenPath: string, upstreamOrigin: string, keyless: boolean): Record<string, unknown> {
@@ -182,6 +183,14 @@ function cachedApi(upstreamOrigin: string): Record<string, unknown> {
   };
 }
 
+/** The keyless API with the registry's no-op plugin as a pre and a post hook: what running plugin hooks costs. */
+function noopPluginsApi(upstreamOrigin: string): Record<string, unknown> {
+  return {
+    ...apiDefinition("bench-plugins-noop", pluginsListenPath, upstreamOrigin, true),
+    custom_middleware: { driver: "otto", pre: [{ name: "noop" }], post: [{ name: "noop" }] },
+  };
+}
+
 /** A 10 KB JSON order: 148 line items. */
 export const transformRequestBody = JSON.stringify({
   order: { id: "bench-order", customer: { name: "Bench Customer", tier: "gold" } },
@@ -257,6 +266,7 @@ export function basicSeed(upstreamOrigin: string, oidc?: { issuer: string; clien
       entry("apis", "bench-shaped", shapedApi(upstreamOrigin)),
       entry("apis", "bench-guarded", guardedApi(upstreamOrigin, smallPath)),
       entry("apis", "bench-cached", cachedApi(upstreamOrigin)),
+      entry("apis", "bench-plugins-noop", noopPluginsApi(upstreamOrigin)),
       entry("apis", "bench-transform", transformApi(upstreamOrigin, smallPath, true)),
       entry("apis", "bench-transform-plain", transformApi(upstreamOrigin, smallPath, false)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),

@@ -1,11 +1,14 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type TykSourceOptions, tykSourceDefaults } from "./from-tyk";
 import { runSeed, type SeedOptions, type TargetName } from "./seed";
 
 const usage = `usage: npm run seed -- <dir> [options]
+       npm run seed -- --from-tyk <url> [--save-to <dir>] [options]
 
-Validates a Tyk-style directory (apps/*.json, policies/policies.json, keys/*.json)
-and writes it to the gateway's store. Nothing is written if any file is invalid.
+Validates a Tyk-style directory (apps/*.json, policies/policies.json, keys/*.json),
+or what a running Tyk Gateway's API gives out, and writes it to the gateway's store.
+Nothing is written if any document is invalid.
 
 options:
   --target local|remote|upstash  where to write (default local: the KV that wrangler dev uses)
@@ -17,7 +20,15 @@ options:
   --dry-run                      validate and list what would be written
   --strict                       write nothing if an API definition sets a field the gateway does not honour,
                                  or a key or policy names an API or policy the directory does not define
-  --help                         show this help`;
+  --help                         show this help
+
+reading from a running Tyk (GET /tyk/apis, /tyk/policies, /tyk/keys):
+  --from-tyk <url>               the Tyk Gateway's base URL, e.g. http://tyk:8080
+  --tyk-secret-env <name>        environment variable holding Tyk's secret (default TYK_SECRET)
+  --tyk-hashed-keys true|false   whether that Tyk hashes keys (its hash_keys; default true)
+  --tyk-timeout <ms>             per request (default ${tykSourceDefaults.timeoutMs})
+  --tyk-max-keys <n>             refuse a key listing longer than this (default ${tykSourceDefaults.maxKeys})
+  --save-to <dir>                also save what was read there as a seed directory (a new or empty one)`;
 
 const targets: readonly TargetName[] = ["local", "remote", "upstash"];
 
@@ -41,11 +52,52 @@ function parseFlags(argv: string[]) {
         "dry-run": { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
+        "from-tyk": { type: "string" },
+        "tyk-secret-env": { type: "string", default: "TYK_SECRET" },
+        "tyk-hashed-keys": { type: "string", default: String(tykSourceDefaults.hashedKeys) },
+        "tyk-timeout": { type: "string", default: String(tykSourceDefaults.timeoutMs) },
+        "tyk-max-keys": { type: "string", default: String(tykSourceDefaults.maxKeys) },
+        "save-to": { type: "string" },
       },
     });
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+type Flags = Exclude<ReturnType<typeof parseFlags>, Error>["values"];
+
+function positiveInteger(value: string): number | null {
+  return /^[1-9]\d{0,8}$/.test(value) ? Number(value) : null;
+}
+
+/** The Tyk source the flags describe, or the message to print. The secret comes from the environment, never argv. */
+function tykSource(values: Flags, env: NodeJS.ProcessEnv): TykSourceOptions | string {
+  const url = values["from-tyk"]!;
+  if (!URL.canParse(url)) return `--from-tyk: ${JSON.stringify(url)} is not a URL`;
+  const secretVar = values["tyk-secret-env"];
+  const secret = env[secretVar];
+  if (!secret) return `--from-tyk needs Tyk's secret in the environment variable ${secretVar} (set another name with --tyk-secret-env)`;
+  const hashed = values["tyk-hashed-keys"];
+  if (hashed !== "true" && hashed !== "false") return "--tyk-hashed-keys must be true or false";
+  const timeoutMs = positiveInteger(values["tyk-timeout"]);
+  if (timeoutMs === null) return "--tyk-timeout must be a positive number of milliseconds";
+  const maxKeys = positiveInteger(values["tyk-max-keys"]);
+  if (maxKeys === null) return "--tyk-max-keys must be a positive integer";
+  return { ...tykSourceDefaults, url, secret, hashedKeys: hashed === "true", timeoutMs, maxKeys };
+}
+
+/** The directory to read, or the Tyk to read from and where to save it; or the message to print. */
+function source(values: Flags, positionals: string[], cwd: string): Pick<SeedOptions, "dir" | "fromTyk"> | string {
+  if (values["from-tyk"] === undefined) {
+    if (values["save-to"] !== undefined) return "--save-to only applies to --from-tyk";
+    if (positionals.length !== 1) return `expected exactly one directory, got ${positionals.length}`;
+    return { dir: resolve(cwd, positionals[0]!) };
+  }
+  if (positionals.length > 0) return "--from-tyk reads from Tyk, not from a directory; drop the directory (or give it to --save-to)";
+  const fromTyk = tykSource(values, process.env);
+  if (typeof fromTyk === "string") return fromTyk;
+  return { fromTyk, dir: values["save-to"] && resolve(cwd, values["save-to"]) };
 }
 
 /** Parses argv into seed options, or returns the message to print. */
@@ -54,12 +106,13 @@ function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { mes
   if (parsed instanceof Error) return { message: `${parsed.message}\n\n${usage}`, exitCode: 2 };
   const { values, positionals } = parsed;
   if (values.help) return { message: usage, exitCode: 0 };
-  if (positionals.length !== 1) return { message: `expected exactly one directory, got ${positionals.length}\n\n${usage}`, exitCode: 2 };
+  const from = source(values, positionals, cwd);
+  if (typeof from === "string") return { message: `${from}\n\n${usage}`, exitCode: 2 };
   if (!isTarget(values.target)) return { message: `--target must be one of ${targets.join(", ")}\n\n${usage}`, exitCode: 2 };
   if (values["persist-to"] && values.target !== "local") return { message: "--persist-to only applies to --target local", exitCode: 2 };
   return {
     options: {
-      dir: resolve(cwd, positionals[0]!),
+      ...from,
       target: values.target,
       env: values.env,
       dryRun: values["dry-run"],

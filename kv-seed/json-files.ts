@@ -16,6 +16,34 @@ export async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isDirectory() ?? false;
 }
 
+/**
+ * Where seed documents come from: a directory on disk, or documents fetched
+ * from a running Tyk and held as the files they would be (see from-tyk.ts), so
+ * both pass through the same checks.
+ */
+export interface SeedSource {
+  /** The `.json` files directly inside `sub` (apps, policies, keys), sorted, as paths like `apps/x.json`. */
+  list(sub: string): Promise<string[]>;
+  /** The text of one listed file. */
+  read(file: string): Promise<string>;
+}
+
+export function directorySource(dir: string): SeedSource {
+  return { list: (sub) => jsonFiles(dir, sub), read: (file) => readFile(join(dir, file), "utf8") };
+}
+
+/** Files held in memory, keyed by their path (`apps/x.json`). */
+export function memorySource(files: ReadonlyMap<string, string>): SeedSource {
+  return {
+    list: async (sub) => [...files.keys()].filter((file) => file.startsWith(`${sub}/`) && file.endsWith(".json")).sort(),
+    read: async (file) => {
+      const text = files.get(file);
+      if (text === undefined) throw new Error("no such file");
+      return text;
+    },
+  };
+}
+
 /** The `.json` files directly inside `dir/sub`, sorted, as paths relative to `dir`. */
 export async function jsonFiles(dir: string, sub: string): Promise<string[]> {
   if (!(await isDirectory(join(dir, sub)))) return [];
@@ -45,10 +73,10 @@ export function sizeError(document: unknown): string | null {
 }
 
 /** The parsed file, or undefined with every problem added to `errors` (each prefixed with the file). */
-export async function readJson(dir: string, file: string, errors: string[]): Promise<unknown> {
+export async function readJson(source: SeedSource, file: string, errors: string[]): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(join(dir, file), "utf8");
+    text = await source.read(file);
   } catch (error) {
     errors.push(`${file}: cannot read: ${messageOf(error)}`);
     return undefined;

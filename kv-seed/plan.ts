@@ -17,7 +17,10 @@ function keyStorageId(key: string, settings: Pick<SeedSettings, "hashKeys" | "ha
 /** Every document write, in directory order: APIs, then policies, then keys. */
 export async function planEntries(seed: SeedSet, settings: Pick<SeedSettings, "hashKeys" | "hashKeyFunction">): Promise<SeedEntry[]> {
   const keys = await Promise.all(
-    seed.keys.map(async (key) => ({ key: storageKey("keys", await keyStorageId(key.id, settings)), value: JSON.stringify(key.document) })),
+    seed.keys.map(async (key) => ({
+      key: storageKey("keys", key.hashed ? key.id : await keyStorageId(key.id, settings)),
+      value: JSON.stringify(key.document),
+    })),
   );
   return [
     ...seed.apis.map((api) => ({ key: storageKey("apis", api.id), value: JSON.stringify(api.document) })),

@@ -7,7 +7,7 @@ import { lengthIssues, RouteClaims, routeTaken } from "../src/apidef/write-rules
 import { compileDefinition } from "../src/compile";
 import { parseGatewayConfig } from "../src/config";
 import { policySchema, sessionSchema } from "../src/session/schema";
-import { isDirectory, jsonFiles, readJson, sizeError } from "./json-files";
+import { directorySource, isDirectory, readJson, type SeedSource, sizeError } from "./json-files";
 import { referenceWarnings } from "./references";
 
 /*
@@ -22,9 +22,11 @@ export type JsonObject = Record<string, unknown>;
 export interface SeedDocument {
   /** Path relative to the seed directory, for messages. */
   file: string;
-  /** Storage id: api_id, policy id or key string. */
+  /** Storage id: api_id, policy id or key string (or key hash, see `hashed`). */
   id: string;
   document: JsonObject;
+  /** A key given by its hash (`key_hash`, as a hashed Tyk lists them): stored under that hash as it is. */
+  hashed?: boolean;
 }
 
 export interface ApiSeed extends SeedDocument {
@@ -56,8 +58,17 @@ export interface ReadOptions {
 /** Which fields are honoured does not depend on the gateway's settings; defaults are enough to compile. */
 const compileConfig = parseGatewayConfig({});
 const jsonObjectSchema = z.record(z.string(), z.unknown());
-/** A session file may name its key string in `key`; the rest is a Tyk session. */
-const keyFileSchema = sessionSchema.extend({ key: z.string().optional() });
+/**
+ * A session file may name its key string in `key`, or the key's hash in
+ * `key_hash` (all a hashed Tyk gives out); the rest is a Tyk session.
+ */
+const keyFileSchema = sessionSchema.extend({
+  key: z.string().optional(),
+  key_hash: z
+    .string()
+    .regex(/^[0-9a-f]{8,128}$/, "must be a lower-case hex digest")
+    .optional(),
+});
 const policyListSchema = z.array(z.looseObject({ id: z.string().min(1, "must not be empty") }));
 
 function issueLines(file: string, issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
@@ -80,12 +91,12 @@ function writeIssues(raw: unknown, apiId: string): string[] {
   return [...(tooLarge ? [tooLarge] : []), ...(badId ? [`api_id: ${badId}`] : []), ...lengthIssues(raw)];
 }
 
-async function readApis(dir: string, errors: string[]): Promise<ApiSeed[]> {
+async function readApis(source: SeedSource, errors: string[]): Promise<ApiSeed[]> {
   const apis: ApiSeed[] = [];
   const fileById = new Map<string, string>();
   const routes = new RouteClaims<string>();
-  for (const file of await jsonFiles(dir, "apps")) {
-    const raw = await readJson(dir, file, errors);
+  for (const file of await source.list("apps")) {
+    const raw = await readJson(source, file, errors);
     if (raw === undefined) continue;
     const compiled = compileDefinition(raw, compileConfig);
     if (!compiled.ok) {
@@ -164,12 +175,12 @@ function policiesOf(file: string, raw: unknown, errors: string[]): SeedDocument[
   return policies;
 }
 
-async function readPolicies(dir: string, errors: string[]): Promise<{ policies: SeedDocument[]; files: number }> {
-  const files = await jsonFiles(dir, "policies");
+async function readPolicies(source: SeedSource, errors: string[]): Promise<{ policies: SeedDocument[]; files: number }> {
+  const files = await source.list("policies");
   const policies: SeedDocument[] = [];
   const fileById = new Map<string, string>();
   for (const file of files) {
-    const raw = await readJson(dir, file, errors);
+    const raw = await readJson(source, file, errors);
     if (raw === undefined) continue;
     for (const policy of policiesOf(file, raw, errors)) {
       const earlier = fileById.get(policy.id);
@@ -184,11 +195,11 @@ async function readPolicies(dir: string, errors: string[]): Promise<{ policies: 
   return { policies, files: files.length };
 }
 
-async function readKeys(dir: string, options: ReadOptions, errors: string[]): Promise<SeedDocument[]> {
+async function readKeys(source: SeedSource, options: ReadOptions, errors: string[]): Promise<SeedDocument[]> {
   const keys: SeedDocument[] = [];
   const fileByKey = new Map<string, string>();
-  for (const file of await jsonFiles(dir, "keys")) {
-    const raw = await readJson(dir, file, errors);
+  for (const file of await source.list("keys")) {
+    const raw = await readJson(source, file, errors);
     if (raw === undefined) continue;
     const parsed = keyFileSchema.safeParse(raw);
     const issues = documentIssues(parsed, sessionBounds, raw);
@@ -201,15 +212,25 @@ async function readKeys(dir: string, options: ReadOptions, errors: string[]): Pr
       errors.push(`${file}: ${tooLarge}`);
       continue;
     }
-    const key = parsed.data.key ?? basename(file, ".json");
-    const source = parsed.data.key === undefined ? "file name" : "key";
-    if (key.length < options.minTokenLength) {
-      errors.push(`${file}: ${source}: a key must be at least ${options.minTokenLength} characters (TYK_GW_MINTOKENLENGTH)`);
+    const hashed = parsed.data.key_hash !== undefined;
+    if (hashed && parsed.data.key !== undefined) {
+      errors.push(`${file}: key_hash: give the key or its hash, not both`);
+      continue;
+    }
+    if (hashed && options.hashKeys === false) {
+      errors.push(`${file}: key_hash: a key known only by its hash needs key hashing on (TYK_GW_HASHKEYS)`);
+      continue;
+    }
+    const key = parsed.data.key_hash ?? parsed.data.key ?? basename(file, ".json");
+    const named = hashed ? "key_hash" : parsed.data.key === undefined ? "file name" : "key";
+    // The length of a key known only by its hash cannot be checked.
+    if (!hashed && key.length < options.minTokenLength) {
+      errors.push(`${file}: ${named}: a key must be at least ${options.minTokenLength} characters (TYK_GW_MINTOKENLENGTH)`);
       continue;
     }
     const unstorable = options.hashKeys === false ? storeKeyError("keys", key) : null;
     if (unstorable) {
-      errors.push(`${file}: ${source}: ${unstorable} (keys are stored unhashed)`);
+      errors.push(`${file}: ${named}: ${unstorable} (keys are stored unhashed)`);
       continue;
     }
     const earlier = fileByKey.get(key);
@@ -221,21 +242,26 @@ async function readKeys(dir: string, options: ReadOptions, errors: string[]): Pr
     // The key string never goes into the stored session: with hashing on it must exist only as its hash.
     const session: JsonObject = { ...(raw as JsonObject) };
     delete session.key;
-    keys.push({ file, id: key, document: session });
+    delete session.key_hash;
+    keys.push({ file, id: key, document: session, ...(hashed ? { hashed } : {}) });
   }
   return keys;
 }
 
-/** Reads and validates everything; on any error returns every error and no documents. */
+/** Reads and validates a directory; on any error returns every error and no documents. */
 export async function readSeedDir(dir: string, options: ReadOptions): Promise<ReadResult> {
   if (!(await isDirectory(dir))) return { ok: false, errors: [`${dir}: not a directory`] };
   const layout = await Promise.all(["apps", "policies", "keys"].map((sub) => isDirectory(join(dir, sub))));
   if (!layout.includes(true)) return { ok: false, errors: [`${dir}: has none of apps/, policies/ or keys/`] };
+  return readSeedSource(directorySource(dir), options);
+}
 
+/** Reads and validates everything a source holds; on any error returns every error and no documents. */
+export async function readSeedSource(source: SeedSource, options: ReadOptions): Promise<ReadResult> {
   const errors: string[] = [];
-  const apis = await readApis(dir, errors);
-  const { policies, files: policyFiles } = await readPolicies(dir, errors);
-  const keys = await readKeys(dir, options, errors);
+  const apis = await readApis(source, errors);
+  const { policies, files: policyFiles } = await readPolicies(source, errors);
+  const keys = await readKeys(source, options, errors);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, seed: { apis, policies, policyFiles, keys, references: referenceWarnings({ apis, policies, keys }) } };
 }

@@ -1,6 +1,9 @@
 import { ConfigError } from "../src/config";
+import { readFromTyk, type TykSourceOptions } from "./from-tyk";
+import { memorySource } from "./json-files";
 import { configVersionEntry, planEntries, type SeedEntry } from "./plan";
-import { readSeedDir, type SeedSet } from "./read";
+import { type ReadOptions, type ReadResult, readSeedDir, readSeedSource, type SeedSet } from "./read";
+import { saveExport } from "./save-export";
 import { loadVars, seedSettings, type SettingFlags, type SeedSettings, type Vars } from "./settings";
 import { writeToUpstash, type UpstashOptions } from "./targets/upstash";
 import { writeWithWrangler } from "./targets/wrangler-kv";
@@ -8,7 +11,10 @@ import { writeWithWrangler } from "./targets/wrangler-kv";
 export type TargetName = "local" | "remote" | "upstash";
 
 export interface SeedOptions extends SettingFlags {
-  dir: string;
+  /** A seed directory, or (with `fromTyk`) where to save what was fetched, if anywhere. */
+  dir: string | undefined;
+  /** Read from a running Tyk Gateway instead of a directory. */
+  fromTyk?: TykSourceOptions;
   target: TargetName;
   env: string | undefined;
   dryRun: boolean;
@@ -72,7 +78,25 @@ async function write(entries: SeedEntry[], options: SeedOptions, vars: Vars): Pr
   return version.value;
 }
 
-/** Validates everything in `options.dir`, then writes it all or nothing. */
+/** Reads the directory, or fetches from Tyk (saving the files to `dir` when given); null after printing why it failed. */
+async function readSource(options: SeedOptions, settings: ReadOptions, output: Output): Promise<ReadResult | null> {
+  if (!options.fromTyk) return readSeedDir(options.dir ?? ".", settings);
+  try {
+    const fetched = await readFromTyk(options.fromTyk);
+    output.info(`read ${count(fetched.files.size, "document file")} from the Tyk Gateway API at ${options.fromTyk.url}`);
+    for (const note of fetched.notes) output.error(`note: ${note}`);
+    if (options.dir) {
+      await saveExport(fetched.files, options.dir);
+      output.info(`saved them under ${options.dir}`);
+    }
+    return readSeedSource(memorySource(fetched.files), settings);
+  } catch (error) {
+    output.error(`kv-seed: ${error instanceof Error ? error.message : String(error)}; nothing was written`);
+    return null;
+  }
+}
+
+/** Validates everything in `options.dir` (or from Tyk), then writes it all or nothing. */
 export async function runSeed(options: SeedOptions, output: Output): Promise<ExitCode> {
   let vars: Vars;
   let settings: SeedSettings;
@@ -85,9 +109,10 @@ export async function runSeed(options: SeedOptions, output: Output): Promise<Exi
     return 2;
   }
 
-  const result = await readSeedDir(options.dir, settings);
+  const result = await readSource(options, settings, output);
+  if (!result) return 1;
   if (!result.ok) {
-    output.error(`kv-seed: ${count(result.errors.length, "problem")} in ${options.dir}; nothing was written`);
+    output.error(`kv-seed: ${count(result.errors.length, "problem")} in ${options.fromTyk?.url ?? options.dir}; nothing was written`);
     for (const line of result.errors) output.error(`  ${line}`);
     return 1;
   }

@@ -9,7 +9,8 @@ import ts from "typescript";
  * src/ (src/auth/jwt.ts -> "auth"); a file directly in src/ is a node of its own,
  * named by its file name (src/app.ts -> "app.ts"). Relative imports between files
  * become edges between their nodes. The folder graph must have no cycles, `lib`
- * may import only from `lib`, and `contract` only from packages (and itself).
+ * may import only from `lib`, and `contract` and `plugins` (user code, which sees
+ * only its plugin API) only from packages (and themselves).
  */
 
 /** One module reference in a file, as written. */
@@ -59,7 +60,7 @@ export interface CycleGroup {
 }
 
 export interface RuleViolation {
-  rule: "lib" | "contract";
+  rule: "lib" | "contract" | "plugins";
   import: ResolvedImport;
 }
 
@@ -72,6 +73,7 @@ export interface LayerReport {
 const rules = {
   lib: "lib may import only from lib",
   contract: "contract may import only packages (and other contract files)",
+  plugins: "plugins may import only packages (and other plugin files: src/plugins/api.ts is their whole view of the gateway)",
 } as const;
 
 /** The folder node a file (relative to the source root) belongs to. */
@@ -243,12 +245,12 @@ export function findCycles(graph: LayerGraph): CycleGroup[] {
   });
 }
 
-/** Imports that break the `lib` and `contract` rules, in file order. */
+/** Imports that break the `lib`, `contract` and `plugins` rules, in file order. */
 export function checkRules(graph: LayerGraph): RuleViolation[] {
   const violations: RuleViolation[] = [];
   for (const item of graph.imports) {
     const from = nodeOf(item.file);
-    if (from !== "lib" && from !== "contract") continue;
+    if (from !== "lib" && from !== "contract" && from !== "plugins") continue;
     if (item.inside && nodeOf(item.target) === from) continue;
     violations.push({ rule: from, import: item });
   }

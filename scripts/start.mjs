@@ -1,10 +1,13 @@
 // `npm start`: the whole gateway on this machine, offline. Creates .dev.vars
 // from .dev.vars.example, seeds kv-seed/examples into the local KV that
 // `wrangler dev` reads, starts the echo upstream on 127.0.0.1:8788 and runs
-// `wrangler dev` on 127.0.0.1:8787 until it exits or you press Ctrl-C.
-// Extra arguments go to `wrangler dev` (e.g. `npm start -- --env eu`).
+// `wrangler dev` on 127.0.0.1:8787 until it exits or you press Ctrl-C, and the
+// analytics dashboard on 127.0.0.1:8789 (a second `wrangler dev` of the pump
+// alone, reading the same local D1). Extra arguments go to the gateway's
+// `wrangler dev` (e.g. `npm start -- --env eu`).
 import { spawn } from "node:child_process";
-import { constants, copyFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { constants, copyFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +15,10 @@ import { defaultUpstreamPort, startLocalUpstream } from "./local-upstream.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const gatewayPort = 8787;
+const dashboardPort = 8789;
+const dashboardVars = "analytics-pump/.dev.vars";
+/** Set once Ctrl-C (or the gateway's exit) starts the shutdown, when children exiting is expected. */
+let stopping = false;
 const devKey = "dev-key-change-me";
 
 function checkNode() {
@@ -26,6 +33,18 @@ async function ensureDevVars() {
   try {
     await copyFile(join(root, ".dev.vars.example"), join(root, ".dev.vars"), constants.COPYFILE_EXCL);
     console.log("created .dev.vars from .dev.vars.example (TYK_GW_SECRET=change-me-local-secret); edit it to change local settings");
+  } catch (error) {
+    if (error.code !== "EEXIST") throw error;
+  }
+}
+
+/** The pump's local secrets: a random dashboard secret, made once (the file is git-ignored). */
+async function ensureDashboardSecret() {
+  const secret = randomBytes(18).toString("base64url");
+  const contents = `# Local secrets of the analytics pump under npm start (git-ignored).\n# Sign in to the dashboard with this; in production: npx wrangler secret put PUMP_DASHBOARD_SECRET -c analytics-pump/wrangler.toml\nPUMP_DASHBOARD_SECRET=${secret}\n`;
+  try {
+    await writeFile(join(root, dashboardVars), contents, { flag: "wx" });
+    console.log(`created ${dashboardVars} with a random PUMP_DASHBOARD_SECRET for the local dashboard`);
   } catch (error) {
     if (error.code !== "EEXIST") throw error;
   }
@@ -80,11 +99,41 @@ function printTryIt() {
       `  curl -H "X-Tyk-Authorization: change-me-local-secret" ${base}/tyk/reload`,
       "  npm run analytics                   # per-API hits, errors and latency of the last hour (another terminal)",
       "",
+      `analytics dashboard: http://127.0.0.1:${dashboardPort}/dashboard (sign in with PUMP_DASHBOARD_SECRET from ${dashboardVars})`,
+      "",
     ].join("\n"),
   );
 }
 
-function runGateway(upstream) {
+/**
+ * The pump alone, for its dashboard: the pump in the gateway's process (below)
+ * consumes the queue but only the first Worker of a multi-config `wrangler dev`
+ * gets a port. This one shares the persisted D1 and gets no queue messages.
+ */
+function runDashboard() {
+  const args = [
+    wranglerBin(),
+    "dev",
+    "-c",
+    "analytics-pump/wrangler.toml",
+    "--persist-to",
+    ".wrangler/state",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(dashboardPort),
+    "--inspector-port",
+    "9230",
+  ];
+  const pump = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  pump.on("error", (error) => console.error(`cannot run the dashboard's wrangler dev: ${error.message}`));
+  pump.on("exit", (code) => {
+    if (code && !stopping) console.error(`the dashboard's wrangler dev exited with ${code}; the gateway keeps running`);
+  });
+  return pump;
+}
+
+function runGateway(upstream, dashboard) {
   // One wrangler dev runs the gateway and the analytics pump together, so the queue
   // between them is real; both share the state kv-seed wrote and `npm run analytics` reads.
   const args = [
@@ -104,16 +153,20 @@ function runGateway(upstream) {
   ];
   const wrangler = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
   const forward = (signal) => {
-    if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill(signal);
+    stopping = true;
+    for (const child of [wrangler, dashboard]) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
   wrangler.on("error", (error) => {
     console.error(`cannot run wrangler dev: ${error.message}`);
+    dashboard.kill("SIGTERM");
     upstream.close();
     process.exit(1);
   });
   wrangler.on("exit", (code, signal) => {
+    stopping = true;
+    if (dashboard.exitCode === null && dashboard.signalCode === null) dashboard.kill("SIGTERM");
     upstream.closeAllConnections();
     upstream.close(() => process.exit(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
   });
@@ -121,7 +174,8 @@ function runGateway(upstream) {
 
 checkNode();
 await ensureDevVars();
+await ensureDashboardSecret();
 await seedExamples();
 const upstream = await startUpstream();
 printTryIt();
-runGateway(upstream);
+runGateway(upstream, runDashboard());

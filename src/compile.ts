@@ -10,6 +10,7 @@ import { isolateLogger } from "./lib/logger";
 import { messages, TykError } from "./lib/tyk-error";
 import { formatIssues, issueLines } from "./lib/validation";
 import { pipeline } from "./pipeline";
+import { servedInRegion } from "./snapshot/regions";
 
 /*
  * From a stored API definition to a served API: the core and every feature
@@ -75,7 +76,7 @@ export function compileDefinition(raw: unknown, config: GatewayConfig, features:
 }
 
 /**
- * Compiles every stored definition for a snapshot. A bad or inactive
+ * Compiles every stored definition this gateway's region serves for a snapshot. A bad or inactive
  * definition is skipped and a duplicate route refused (both logged), so one
  * never takes the others down; fields nothing honours are logged once here.
  */
@@ -83,6 +84,8 @@ export function compileStoredApis(documents: Map<string, unknown>, config: Gatew
   const served: ServedApi[] = [];
   const routes = new Set<string>();
   for (const [id, raw] of documents) {
+    // A segmented gateway does not compile another region's APIs: they answer the plain 404.
+    if (!servedInRegion(raw, config.region)) continue;
     const log = isolateLogger.with({ api_id: id });
     const result = compileDefinition(raw, config, features);
     if (!result.ok) {

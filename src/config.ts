@@ -10,6 +10,9 @@ import { flag, seconds } from "./lib/env";
 import { formatIssues } from "./lib/validation";
 import { uptimeEnvShape, uptimeSettings } from "./uptime/config";
 import { errorOverridesEnvShape } from "./lib/error-overrides";
+import { eventSettings, eventsEnvShape } from "./events/config";
+import { regionEnvShape, regionSettings } from "./snapshot/regions";
+import { metricsEnvShape } from "./metrics/config";
 
 /**
  * Gateway settings, read from Worker vars and secrets. Names follow Tyk's
@@ -44,6 +47,8 @@ export const gatewayConfigSchema = z
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     TYK_GW_LOCALSESSIONCACHE_CACHEDSESSIONTIMEOUT: seconds(10),
+    /** Tyk checks its datastore every `liveness_check.check_duration` seconds (0: 10) and /hello serves the last result (src/health). */
+    TYK_GW_LIVENESSCHECK_CHECKDURATION: seconds(10),
     PORTCULLIS_CONFIG_CHECK_SECONDS: seconds(5),
     /** Longest time a Gateway API key change or reload takes to reach every isolate through the REVOCATIONS object (src/revocation); 0 turns it off. */
     PORTCULLIS_REVOCATION_SECONDS: seconds(2),
@@ -64,6 +69,9 @@ export const gatewayConfigSchema = z
     ...proxyEnvShape,
     ...errorOverridesEnvShape,
     ...cacheEnvShape,
+    ...eventsEnvShape,
+    ...regionEnvShape,
+    ...metricsEnvShape,
   })
   .superRefine(
     (env, ctx) => {
@@ -103,6 +111,14 @@ export const gatewayConfigSchema = z
     /** Gateway-wide error_overrides (TYK_GW_ERROROVERRIDES), compiled once per isolate; null when there are none. */
     errorOverrides: env.TYK_GW_ERROROVERRIDES,
     cache: cacheSettings(env),
+    /** Event webhooks: the EVENTS queue and how its consumer sends them (src/events). */
+    events: eventSettings(env),
+    /** Segmented regions: the tags of the APIs this Worker serves; undefined: every API (src/snapshot/regions.ts). */
+    region: regionSettings(env),
+    /** How long /hello serves the last datastore check; Tyk treats 0 as unset. */
+    health: { checkDurationMs: (env.TYK_GW_LIVENESSCHECK_CHECKDURATION || 10) * 1000 },
+    /** The Analytics Engine dataset request metrics go to (src/metrics); undefined: none are written. */
+    metrics: env.METRICS,
   }));
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./chain/gateway";
+import { consumeEvents } from "./events/consumer";
 import { gatewayFor } from "./gateway";
 
 export { RateLimiter } from "./ratelimit/durable-object";
@@ -15,5 +16,9 @@ export default {
   /** The Cron Trigger (every minute): arms the uptime checkers of the APIs that have uptime tests. */
   async scheduled(_controller, env) {
     await gatewayFor(env).checkerArming.run();
+  },
+  /** The EVENTS queue (this Worker's own): sends the webhooks of raised events, with retries and a dead-letter queue. */
+  async queue(batch, env) {
+    await consumeEvents(batch, gatewayFor(env).config.events, caches.default);
   },
 } satisfies ExportedHandler<Bindings>;

@@ -9,6 +9,7 @@ import { startJwksServer } from "./support/jwks-server";
 import { startOidcProvider } from "./support/oidc-provider";
 import { startSwitchableHosts } from "./support/switchable-hosts";
 import { startEchoUpstream } from "./support/upstream";
+import { startWebhookReceiver } from "./support/webhook-receiver";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -30,6 +31,8 @@ declare module "vitest" {
     countingUpstreamUrl: string;
     /** Receives the OAuth server's key change notifications (test/oauth/notification-receiver.ts). */
     notificationReceiverUrl: string;
+    /** The event tests' webhook target (test/support/webhook-receiver.ts). */
+    webhookReceiverUrl: string;
   }
 }
 
@@ -56,11 +59,14 @@ export default async function setup(project: TestProject) {
   project.provide("countingUpstreamUrl", counting.url);
   const notifications = await startNotificationReceiver();
   project.provide("notificationReceiverUrl", notifications.url);
+  const webhooks = await startWebhookReceiver();
+  project.provide("webhookReceiverUrl", webhooks.url);
   return async () => {
     for (const server of errorUpstreams.servers) await new Promise<void>((resolve) => server.close(() => resolve()));
     for (const host of switchable.servers) await new Promise<void>((resolve) => host.close(() => resolve()));
     await new Promise<void>((resolve) => counting.server.close(() => resolve()));
     await new Promise<void>((resolve) => notifications.server.close(() => resolve()));
+    await new Promise<void>((resolve) => webhooks.server.close(() => resolve()));
     await new Promise<void>((resolve) => discovery.server.close(() => resolve()));
     await new Promise<void>((resolve) => flaky.server.close(() => resolve()));
     await new Promise<void>((resolve) => jwks.server.close(() => resolve()));

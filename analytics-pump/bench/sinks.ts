@@ -4,7 +4,9 @@
  * loopback (as the integration tests do) and a Miniflare D1 database, and
  * drives the pump's sink classes from Node, so the numbers are the databases'
  * write paths (migrations excluded, done in a warm-up write).
- * Options: --batches N (per size, default 20), --sinks d1,postgres,clickhouse.
+ * Options: --batches N (per size, default 20), --sinks d1,postgres,clickhouse,
+ * --concurrency N (batches written at once, as Queues runs up to 250 consumer
+ * invocations of one queue side by side; default 1), --sizes 100,1000.
  */
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -16,14 +18,26 @@ import type { Sink } from "../src/sinks/sink";
 import { startClickHouseServer } from "../test/integration/support/clickhouse-server";
 import { startPostgresServer } from "../test/integration/support/postgres-server";
 
-const { values } = parseArgs({ options: { batches: { type: "string", default: "20" }, sinks: { type: "string", default: "d1,postgres,clickhouse" } } });
+const { values } = parseArgs({
+  options: {
+    batches: { type: "string", default: "20" },
+    sinks: { type: "string", default: "d1,postgres,clickhouse" },
+    concurrency: { type: "string", default: "1" },
+    sizes: { type: "string", default: "100,1000" },
+  },
+});
 const batches = Number(values.batches);
 if (!Number.isInteger(batches) || batches < 1 || batches > 200) {
   console.error("--batches must be a whole number from 1 to 200");
   process.exit(2);
 }
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 250) {
+  console.error("--concurrency must be a whole number from 1 to 250");
+  process.exit(2);
+}
 const wanted = new Set(values.sinks.split(",").map((name) => name.trim()));
-const sizes = [100, 1000];
+const sizes = values.sizes.split(",").map(Number);
 
 let serial = 0;
 /** Request records only: uptime results are a few per minute per API, not a write-path load. */
@@ -32,6 +46,7 @@ const batchOf = (size: number) => ({ requests: Array.from({ length: size }, () =
 interface Result {
   sink: string;
   batchSize: number;
+  concurrency: number;
   records: number;
   seconds: number;
 }
@@ -39,9 +54,13 @@ interface Result {
 async function measure(sink: Sink, batchSize: number): Promise<Result> {
   const prepared = Array.from({ length: batches }, () => batchOf(batchSize));
   const started = performance.now();
-  for (const batch of prepared) await sink.write(batch);
+  // `concurrency` writers take batches off one list, as concurrent consumer invocations would.
+  const writer = async () => {
+    for (let batch = prepared.shift(); batch; batch = prepared.shift()) await sink.write(batch);
+  };
+  await Promise.all(Array.from({ length: concurrency }, writer));
   const seconds = (performance.now() - started) / 1000;
-  return { sink: sink.name, batchSize, records: batchSize * batches, seconds };
+  return { sink: sink.name, batchSize, concurrency, records: batchSize * batches, seconds };
 }
 
 async function bench(sink: Sink): Promise<Result[]> {
@@ -79,6 +98,7 @@ console.table(
   results.map((result) => ({
     sink: result.sink,
     "batch size": result.batchSize,
+    concurrency: result.concurrency,
     records: result.records,
     seconds: Number(result.seconds.toFixed(2)),
     "records/s": Math.round(result.records / result.seconds),

@@ -30,6 +30,8 @@ export const pumpConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
       .optional(),
+    /** tyk-pump's `table_sharding` for the postgres sink: a table per UTC day (`tyk_analytics_YYYYMMDD`, ...); a TOML boolean or its text. */
+    PUMP_POSTGRES_TABLE_SHARDING: z.union([z.boolean(), z.stringbool()]).default(false),
     CLICKHOUSE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     CLICKHOUSE_DATABASE: z
       .string()
@@ -40,6 +42,8 @@ export const pumpConfigSchema = z
     DEAD_LETTER_QUEUE: binding<Queue>("sendBatch", "Queue producer"),
     PUMP_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(43_200).default(5),
     PUMP_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(43_200).default(600),
+    /** Opens the analytics dashboard (GET /dashboard) to whoever presents it; unset, the dashboard is off. */
+    PUMP_DASHBOARD_SECRET: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     const need = (sink: SinkName, ok: boolean, path: string, message: string) => {

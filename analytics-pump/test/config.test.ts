@@ -14,6 +14,13 @@ describe("pump configuration", () => {
     );
   });
 
+  it("reads PUMP_POSTGRES_TABLE_SHARDING as text or a TOML boolean, off by default, and names a bad value", () => {
+    expect(pumpConfig({ ...env }).PUMP_POSTGRES_TABLE_SHARDING).toBe(false);
+    expect(pumpConfig({ ...env, PUMP_POSTGRES_TABLE_SHARDING: "true" }).PUMP_POSTGRES_TABLE_SHARDING).toBe(true);
+    expect(pumpConfig({ ...env, PUMP_POSTGRES_TABLE_SHARDING: true }).PUMP_POSTGRES_TABLE_SHARDING).toBe(true);
+    expect(() => pumpConfig({ ...env, PUMP_POSTGRES_TABLE_SHARDING: "sometimes" })).toThrow(/PUMP_POSTGRES_TABLE_SHARDING/);
+  });
+
   it("rejects an unknown sink and a malformed URL by name", () => {
     expect(() => pumpConfig({ ...env, ANALYTICS_SINKS: "d1,kafka" })).toThrow(/ANALYTICS_SINKS\.1: must list sinks out of d1, postgres, clickhouse/);
     expect(() => pumpConfig({ ...env, ANALYTICS_SINKS: "clickhouse", CLICKHOUSE_URL: "ftp://x" })).toThrow(/CLICKHOUSE_URL: must be an http\(s\) URL/);

@@ -23,14 +23,15 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
   endpointFeature("JQ request transform", "transform_jq", false),
   endpointFeature("JQ response transform", "transform_jq_response", false),
   endpointFeature("Mock response", "mock_response", false),
-  endpointFeature("Virtual endpoint", "virtual", false),
   endpointFeature("Persisted GraphQL query", "persist_graphql", false),
+  // It only caches the identity an auth_check plugin found; the plugin (honoured) runs on every request instead.
   {
-    name: "Event handler",
-    fields: ["event_handlers"],
+    name: "Plugin ID extractor",
+    fields: ["custom_middleware.id_extractor"],
     security: false,
-    switch: "event_handlers",
-    active: (definition) => Object.values(object(at(definition, "event_handlers.events"))).some(isSet),
+    switch: "custom_middleware.id_extractor",
+    active: (definition) =>
+      !off(at(definition, "custom_middleware.id_extractor.disabled")) && isSet(at(definition, "custom_middleware.id_extractor.extract_with")),
   },
   {
     // Tyk then takes the checks from the service instead of check_list, and re-reads it `recheck_wait` seconds after a host goes down.

@@ -47,18 +47,6 @@ export function flagFeature(name: string, flag: string, security: boolean, field
   return { name, fields: [...fields], security, switch: flag, active: (definition) => on(at(definition, flag)) };
 }
 
-/** A list of plugin hooks, active while one hook is not disabled. */
-function hookFeature(name: string, hook: string): UnsupportedFeature {
-  const field = `custom_middleware.${hook}`;
-  return {
-    name,
-    fields: [field],
-    security: true,
-    switch: field,
-    active: (definition) => list(at(definition, field)).some((entry) => !off(object(entry).disabled)),
-  };
-}
-
 // Keyless APIs run no auth middleware at all (api_loader.go), so auth settings on them are inert.
 const authChecked = (definition: Definition): boolean => definition.use_keyless !== true;
 
@@ -87,14 +75,6 @@ function authTokenConfig(definition: Definition): Json {
 
 export const restrictingFeatures: readonly UnsupportedFeature[] = [
   // Auth methods come before the `auth_configs.*` entries, so a method's own key is matched first.
-  {
-    // The id extractor only caches what the auth plugin decided.
-    name: "Custom authentication plugin",
-    fields: [...customAuthSwitches, "custom_middleware.auth_check", "custom_middleware.id_extractor", "auth_configs.coprocess"],
-    security: true,
-    switch: "custom_plugin_auth_enabled",
-    active: (definition) => authChecked(definition) && customAuthSwitches.some((flag) => on(definition[flag])),
-  },
   {
     // Tyk verifies tokens against these for Tyk OAS APIs only (mw_jwt.go); for a classic API it merely prefetches them.
     name: "JWT verification against JWKS URIs",
@@ -144,19 +124,17 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
           ["ignored", "white_list", "black_list", "mock_response"].some((kind) => isSet(at(version, `extended_paths.${kind}`))),
       ),
   },
-  // Plugins run arbitrary code that may accept or reject a caller.
+  // Plugins run arbitrary code that may accept or reject a caller. Registered TypeScript plugins are honoured
+  // (features/plugin-hooks); a bundle is code fetched and loaded at run time, which Workers cannot do.
   {
-    // The driver and the traffic-log hook act only through a bundle or a hook, each reported on its own.
+    // The traffic-log hook acts only through a bundle's plugins.
     name: "Custom plugin bundle",
-    fields: ["custom_middleware_bundle", "custom_middleware_bundle_disabled", "custom_middleware.driver", "custom_middleware.traffic_logs"],
+    fields: ["custom_middleware_bundle", "custom_middleware_bundle_disabled", "custom_middleware.traffic_logs"],
     security: true,
     switch: "custom_middleware_bundle",
     active: (definition) => isSet(definition.custom_middleware_bundle) && !off(definition.custom_middleware_bundle_disabled),
   },
-  hookFeature("Pre plugin", "pre"),
-  hookFeature("Post-authentication plugin", "post_key_auth"),
-  hookFeature("Post plugin", "post"),
-  hookFeature("Response plugin", "response"),
+  // A compiled Go plugin per endpoint: no registered-name equivalent in the definition to map to a TypeScript plugin.
   endpointFeature("Go plugin endpoint", "go_plugin", true),
   // The GraphQL middleware enforces keys' field and depth limits and can turn introspection off.
   flagFeature("GraphQL", "graphql.enabled", true, ["graphql"]),

@@ -36,10 +36,7 @@ export interface InertField {
 /** Fields with no effect on how a request is handled (descriptive, Dashboard or storage bookkeeping). */
 export const inertFields: readonly InertField[] = [
   { field: "id", why: "the Dashboard's database id" },
-  // Read only by plugins and by OpenTelemetry metric labels, neither of which Portcullis has.
-  { field: "config_data", why: "data handed to plugins" },
-  { field: "config_data_disabled", why: "hides config_data from plugins" },
-  // Portcullis serves every API, as an unsegmented Tyk node does; analytics tags ignore this flag.
+  // Read by the region filter (src/snapshot/regions.ts): a segmented gateway does not serve it; analytics tags ignore it.
   { field: "tags_disabled", why: "only decides which segmented gateway nodes load the API" },
   // When true it asks for what Portcullis always does: no OAuth client lookup from a JWT's client id claim.
   { field: "idp_client_id_mapping_disabled", why: "turns off a lookup Portcullis never makes" },

@@ -1,3 +1,4 @@
+import type { ApiEvents } from "../events/handlers";
 import { isolateLogger } from "../lib/logger";
 import { LruCache } from "../lib/lru";
 import { DurableBackend, IsolateBackend, type BreakerBackend } from "./backend";
@@ -28,7 +29,8 @@ export class Breakers {
 
   constructor(private readonly namespace: DurableObjectNamespace<CircuitBreaker> | undefined) {}
 
-  for(spec: BreakerSpec): SharedBreaker {
+  /** `events`: the API's event handlers, when it has any. */
+  for(spec: BreakerSpec, events?: ApiEvents): SharedBreaker {
     // `peek`: every request comes here, so the order is not refreshed on each one.
     let breaker = this.breakers.peek(spec.name);
     if (breaker === undefined) {
@@ -37,6 +39,7 @@ export class Breakers {
     } else {
       breaker.settings = spec.settings;
     }
+    if (breaker.events?.handlers !== events) breaker.events = events && { handlers: events, apiId: spec.labels.api_id, path: spec.labels.path };
     return breaker;
   }
 

@@ -1,7 +1,9 @@
+import type { ApiEvents } from "../events/handlers";
+import { breakerMeta } from "../events/meta";
 import type { Logger } from "../lib/logger";
 import type { WaitUntil } from "../lib/wait-until";
 import type { BreakerBackend } from "./backend";
-import { probeIntervalMs, tripsAt, type BreakerAnswer, type BreakerSettings, type BreakerView } from "./machine";
+import { probeIntervalMs, tripsAt, type BreakerAnswer, type BreakerEvent, type BreakerSettings, type BreakerView } from "./machine";
 
 /*
  * An isolate's side of one breaker. The state lives in the breaker's object
@@ -48,6 +50,10 @@ export class SharedBreaker {
   /** Outcomes that should reach the object now arrived while a sync was out: send again when it is back. */
   private urgent = false;
   private probing = false;
+  /** The API's event handlers, for Tyk's BreakerTriggered / BreakerTripped / BreakerReset; set by the registry. */
+  events: { handlers: ApiEvents; apiId: string; path: string } | undefined;
+  /** Event webhooks being queued, awaited before the call that raised them ends (it is what a request's waitUntil holds). */
+  private notices: Promise<unknown>[] = [];
 
   constructor(
     /** Replaced when a new config snapshot changes the definition. */
@@ -128,6 +134,7 @@ export class SharedBreaker {
       const sentAt = Date.now();
       try {
         this.apply(await this.backend.record(this.settings, successes, failures), sentAt);
+        await this.sendNotices();
       } catch (error) {
         // Fail open, and wait a full interval before asking again. The outcomes are dropped, not replayed later into a newer window.
         this.askedAt = Math.max(this.askedAt, sentAt);
@@ -144,6 +151,7 @@ export class SharedBreaker {
     try {
       const answer = await this.backend.probe(this.settings);
       this.apply(answer, sentAt);
+      await this.sendNotices();
       if (!answer.granted) return "refuse";
       return answer.view.open ? "probe" : "pass";
     } catch (error) {
@@ -158,6 +166,7 @@ export class SharedBreaker {
     const sentAt = Date.now();
     try {
       this.apply(await this.backend.probeResult(this.settings, failed), sentAt);
+      await this.sendNotices();
     } catch (error) {
       // The object grants the next probe after its own interval anyway.
       this.log.error("circuit breaker state unavailable", { error });
@@ -168,6 +177,7 @@ export class SharedBreaker {
     for (const event of answer.events) {
       if (event.name === "BreakerTripped") this.log.warn(event.name, { window_samples: event.samples, window_failures: event.failures });
       else this.log.info(event.name, { after: event.after });
+      this.raise(event);
     }
     // A probe's answer can overtake a sync sent before it: keep the newer state.
     if (sentAt < this.askedAt) return;
@@ -181,5 +191,22 @@ export class SharedBreaker {
       this.successes = 0;
       this.failures = 0;
     }
+  }
+
+  /** Tyk raises BreakerTriggered (CircuitEvent 0 tripped, 1 reset) and the event of the transition itself. */
+  private raise(event: BreakerEvent): void {
+    if (!this.events) return;
+    const { handlers, apiId, path } = this.events;
+    const meta = breakerMeta(apiId, path, event.name === "BreakerTripped");
+    const sink = { log: this.log, waitUntil: (promise: Promise<unknown>) => void this.notices.push(promise) };
+    handlers.raise(sink, "BreakerTriggered", meta);
+    handlers.raise(sink, event.name, meta);
+  }
+
+  private async sendNotices(): Promise<void> {
+    if (this.notices.length === 0) return;
+    const notices = this.notices;
+    this.notices = [];
+    await Promise.all(notices);
   }
 }

@@ -1,6 +1,8 @@
 import type { CoreApi, CoreVersion } from "../apidef/compile";
+import type { ApiEvents } from "../events/handlers";
 import { clientIp } from "../lib/client-ip";
 import { isolateLogger, requestIdOf, type Logger } from "../lib/logger";
+import { propagateTrace, traceOf, type TraceContext } from "../lib/trace-context";
 import type { WaitUntil } from "../lib/wait-until";
 import type { Session } from "../session/schema";
 import type { Gateway } from "./gateway";
@@ -31,6 +33,8 @@ export class RequestContext {
   readonly startedAt = Date.now();
   /** The part of the request path the listen path matched. */
   readonly listenPrefix: string;
+  /** The W3C trace this request belongs to (the client's, or a new one) and the gateway's span in it. */
+  readonly trace: TraceContext;
   /** The request path below the listen path, always starting with "/"; versioning and rewrites change it. */
   apiPath: string;
   /** The method the upstream will receive (Tyk's method transforms change it). */
@@ -54,6 +58,8 @@ export class RequestContext {
    * `$tyk_context.*` expands to nothing, as in Tyk. Variables are read lazily from this context.
    */
   contextVars: ContextVarsState | undefined;
+  /** The API's event handlers, set by the first step when it has any; raise with `ctx.events?.raise(ctx, name, meta)`. */
+  events: ApiEvents | undefined;
   /** The key the auth token step read (Tyk's `token` context variable). */
   authToken: string | undefined;
   /** The claims of the JWT the JWT step verified (Tyk's `jwt_claims_<claim>` context variables). */
@@ -80,6 +86,9 @@ export class RequestContext {
     this.apiPath = url.pathname.slice(listenPathLength) || "/";
     this.upstreamMethod = request.method;
     this.upstreamHeaders = new Headers(request.headers);
+    this.trace = traceOf(request.headers);
+    // Set before any step runs, so header transforms may still change or remove it, as they may any header.
+    propagateTrace(this.upstreamHeaders, this.trace);
     this.upstreamQuery = url.search;
     if (api.keyless) this.identityValue = null;
   }
@@ -157,9 +166,9 @@ export class RequestContext {
     return { version: this.versionValue, identity: this.identityValue ?? undefined };
   }
 
-  /** Log lines about this request carry its id and the API's; built on the first line, so a quiet request pays nothing. */
+  /** Log lines about this request carry its id, the API's and the trace's; built on the first line, so a quiet request pays nothing. */
   get log(): Logger {
-    this.logValue ??= isolateLogger.with({ request_id: this.requestId, api_id: this.api.id });
+    this.logValue ??= isolateLogger.with({ request_id: this.requestId, api_id: this.api.id, trace_id: this.trace.traceId });
     return this.logValue;
   }
 

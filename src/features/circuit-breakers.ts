@@ -85,7 +85,7 @@ export const circuitBreakers = defineFeature({
   step: (byVersion) => async (ctx, next) => {
     const endpoint = guardedEndpoint(byVersion.get(ctx.version.name), ctx);
     if (!endpoint) return next();
-    const breaker = ctx.gateway.breakers.for(endpoint.spec);
+    const breaker = ctx.gateway.breakers.for(endpoint.spec, ctx.events);
     const decided = breaker.admit(Date.now(), ctx.waitUntil);
     const admission = typeof decided === "string" ? decided : await decided;
     if (admission === "refuse") throw new TykError(503, messages.breakerOpen);

@@ -41,21 +41,20 @@ const cacheMeta = z.looseObject({
   timeout: z.number().int().default(0),
 });
 
-const fields = perVersionFragment({ cache: list(pathPattern), advance_cache_config: list(cacheMeta) }).and(
-  z.looseObject({
-    cache_options: z
-      .looseObject({
-        cache_timeout: z.number().int().default(0),
-        enable_cache: z.boolean().default(false),
-        cache_all_safe_requests: z.boolean().default(false),
-        cache_response_codes: statusCodes,
-        enable_upstream_cache_control: z.boolean().default(false),
-        cache_control_ttl_header: z.string().default(""),
-        cache_by_headers: list(z.string()),
-      })
-      .prefault({}),
-  }),
-);
+// One object, not an intersection: zod cannot merge a field one side parsed (null → default) and the other passed through raw.
+const fields = perVersionFragment({ cache: list(pathPattern), advance_cache_config: list(cacheMeta) }).extend({
+  cache_options: z
+    .looseObject({
+      cache_timeout: z.number().int().default(0),
+      enable_cache: z.boolean().default(false),
+      cache_all_safe_requests: z.boolean().default(false),
+      cache_response_codes: statusCodes,
+      enable_upstream_cache_control: z.boolean().default(false),
+      cache_control_ttl_header: z.string().default(""),
+      cache_by_headers: list(z.string()),
+    })
+    .prefault({}),
+});
 
 interface EndpointRule extends StoreRule {
   pattern: RegExp;

@@ -4,6 +4,7 @@ import { compilePathPattern, pathPatternError } from "../apidef/paths";
 import { compileVersions, headerMap, list, pathPattern } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
+import { versionFailureMeta } from "../events/meta";
 import { messages, TykError } from "../lib/tyk-error";
 
 /*
@@ -138,17 +139,23 @@ function versionName(api: CoreApi, ctx: RequestContext): { name: string; apiPath
   return { name, apiPath: stripVersion && name ? `/${rest.join("/")}` : ctx.apiPath };
 }
 
+/** Tyk's VersionCheck raises VersionFailure, with the refusal as its reason, whenever it refuses a request. */
+function versionFailure(ctx: RequestContext, reason: string): TykError {
+  ctx.events?.raise(ctx, "VersionFailure", versionFailureMeta(ctx, reason));
+  return new TykError(403, reason);
+}
+
 function resolveVersion(api: CoreApi, ctx: RequestContext): { version: CoreVersion; apiPath: string } {
   if (!api.versioning.enabled) {
     const version = api.versions.get("Default") ?? api.versions.values().next().value;
-    if (!version) throw new TykError(403, messages.versionDoesNotExist);
+    if (!version) throw versionFailure(ctx, messages.versionDoesNotExist);
     return { version, apiPath: ctx.apiPath };
   }
   const requested = versionName(api, ctx);
   const name = requested.name || api.versioning.defaultVersion;
-  if (!name) throw new TykError(403, messages.versionNotFound);
+  if (!name) throw versionFailure(ctx, messages.versionNotFound);
   const version = api.versions.get(name);
-  if (!version) throw new TykError(403, messages.versionDoesNotExist);
+  if (!version) throw versionFailure(ctx, messages.versionDoesNotExist);
   return { version, apiPath: requested.apiPath };
 }
 
@@ -170,9 +177,9 @@ export const versionCheck = defineFeature({
     ({ rulesByVersion, corsAnswersOptions }, api) =>
     async (ctx, next) => {
       const now = Date.now();
-      if (api.expiresAt !== null && now > api.expiresAt) throw new TykError(403, messages.apiExpired);
+      if (api.expiresAt !== null && now > api.expiresAt) throw versionFailure(ctx, messages.apiExpired);
       const { version, apiPath } = resolveVersion(api, ctx);
-      if (version.expiresAt !== null && now > version.expiresAt) throw new TykError(403, messages.versionExpired);
+      if (version.expiresAt !== null && now > version.expiresAt) throw versionFailure(ctx, messages.versionExpired);
       ctx.version = version;
       ctx.apiPath = apiPath;
       if (corsAnswersOptions && ctx.method === "OPTIONS") return next();
@@ -184,12 +191,12 @@ export const versionCheck = defineFeature({
         // Own properties only: a client's method such as `constructor` must not find Object's.
         const action = Object.hasOwn(rule.actions, ctx.method) ? rule.actions[ctx.method] : undefined;
         if (action?.action === "reply") return new Response(action.data, { status: action.code, headers: action.headers });
-        if (rule.kind === "black_list") throw new TykError(403, messages.endpointForbidden);
+        if (rule.kind === "black_list") throw versionFailure(ctx, messages.endpointForbidden);
         ctx.ignoredPath = rule.kind === "ignored";
         allowed = true;
         break;
       }
-      if (!allowed) throw new TykError(403, messages.endpointForbidden);
+      if (!allowed) throw versionFailure(ctx, messages.endpointForbidden);
       return next();
     },
 });

@@ -1,7 +1,8 @@
 /*
  * One JSON object per log line, which Workers Logs (and `wrangler tail`) index
  * by field. Every line has a level and a message; lines written while serving
- * a request carry its `request_id` and, once the API is known, its `api_id`.
+ * a request carry its `request_id` and, once the API is known, its `api_id`
+ * and `trace_id` (the W3C trace the request belongs to: src/lib/trace-context.ts).
  */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -42,6 +42,8 @@ export const messages = {
   upstreamLookupFailed: "Upstream host lookup failed",
   breakerOpen: "Service temporarily unavailable.",
   internal: "An error occured that should have not been possible",
+  /** A plugin threw (Tyk's coprocess dispatch error). */
+  pluginFailed: "Middleware error",
   basicMalformedHeader: "Attempted access with malformed header, header not in basic auth format",
   basicMalformedEncoding: "Attempted access with malformed header, auth data not encoded correctly",
   basicMalformedValues: "Attempted access with malformed header, values not in basic auth format",

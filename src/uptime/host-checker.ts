@@ -1,5 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { UptimeRecord } from "../contract/uptime-record";
+import { type ApiEvents, compileEventHandlers } from "../events/handlers";
+import type { EventMessage } from "../events/message";
+import { hostStatusMeta } from "../events/meta";
 import { isolateLogger, type Logger } from "../lib/logger";
 import type { CheckerPlan } from "./plan";
 import { passed, type ProbeResult, probe } from "./probe";
@@ -24,7 +27,7 @@ export const checkerKeys = { plan: "plan", leaseUntil: "lease_until", samples: "
 
 const maxMessagesPerBatch = 100;
 
-function isQueue(value: unknown): value is Queue<UptimeRecord> {
+function isQueue<Body>(value: unknown): value is Queue<Body> {
   return typeof value === "object" && value !== null && "sendBatch" in value;
 }
 
@@ -34,6 +37,8 @@ export class HostChecker extends DurableObject<Record<string, unknown>> {
   private samples: Record<string, Sample>;
   /** Down hosts and until when the mark holds without a further failure. */
   private down: Record<string, number>;
+  /** The plan's HostDown / HostUp handlers, compiled when the plan changes. */
+  private events: { plan: CheckerPlan; handlers: ApiEvents | undefined } | undefined;
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
@@ -75,13 +80,15 @@ export class HostChecker extends DurableObject<Record<string, unknown>> {
     // An arm with a new plan may have come in while the checks ran: results for URLs it dropped are not kept.
     const current = new Set(this.plan?.checks.map((check) => check.url));
     const kept = results.filter((result) => current.has(result.check.url));
-    for (const result of kept) this.sample(result, plan, log);
+    const notices: Promise<unknown>[] = [];
+    for (const result of kept) this.sample(result, plan, log, notices);
+    await Promise.all(notices);
     this.ctx.storage.kv.put(checkerKeys.samples, this.samples);
     this.ctx.storage.kv.put(checkerKeys.down, this.down);
     if (plan.recordAnalytics) await this.send(results, plan, log);
   }
 
-  private sample(result: ProbeResult, plan: CheckerPlan, log: Logger): void {
+  private sample(result: ProbeResult, plan: CheckerPlan, log: Logger, notices: Promise<unknown>[]): void {
     const { url, host } = result.check;
     const { sample, verdict } = passed(result) ? sampleSuccess(this.samples[url]) : sampleFailure(this.samples[url], plan.sampleSize);
     if (sample) this.samples[url] = sample;
@@ -90,15 +97,17 @@ export class HostChecker extends DurableObject<Record<string, unknown>> {
     if (verdict === "down") {
       this.down[host] = Date.now() + plan.intervalMs * plan.sampleSize;
       log.warn("Uptime test failed", { event: "HostDown", ...fields });
+      this.handlersFor(plan)?.raise({ log, waitUntil: (promise) => void notices.push(promise) }, "HostDown", hostStatusMeta(true, result.check, result));
     } else if (verdict === "up") {
       delete this.down[host];
       log.info("Uptime test succeeded", { event: "HostUp", ...fields });
+      this.handlersFor(plan)?.raise({ log, waitUntil: (promise) => void notices.push(promise) }, "HostUp", hostStatusMeta(false, result.check, result));
     }
   }
 
   private async send(results: ProbeResult[], plan: CheckerPlan, log: Logger): Promise<void> {
     const queue = this.env["ANALYTICS_QUEUE"];
-    if (!isQueue(queue)) return;
+    if (!isQueue<UptimeRecord>(queue)) return;
     const at = new Date();
     const records = results.map((result) => ({ body: uptimeRecord(result, plan, at), contentType: "json" as const }));
     for (let start = 0; start < records.length; start += maxMessagesPerBatch) {
@@ -109,6 +118,16 @@ export class HostChecker extends DurableObject<Record<string, unknown>> {
         log.error("uptime records dropped: the queue send failed", { records: batch.length, error });
       }
     }
+  }
+
+  private handlersFor(plan: CheckerPlan): ApiEvents | undefined {
+    if (this.events?.plan !== plan) {
+      const queue = this.env["EVENTS"];
+      // A plan armed before event handlers were planned has none.
+      const config = plan.eventHandlers ?? { events: {} };
+      this.events = { plan, handlers: compileEventHandlers(config, plan.apiId, isQueue<EventMessage>(queue) ? queue : undefined).events };
+    }
+    return this.events.handlers;
   }
 
   /** Drops samples and down marks of URLs and hosts the new plan no longer checks. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { coreDefinitionSchema } from "../apidef/schema";
+import { type EventHandlersConfig, eventHandlersSchema, handlersOf } from "../events/handlers";
 import type { UptimeSettings } from "./config";
 import { type HostCheck, httpChecks, uptimeTestsSchema } from "./definition";
 import type { RecordContext } from "./record";
@@ -10,9 +11,11 @@ export interface CheckerPlan extends RecordContext {
   intervalMs: number;
   sampleSize: number;
   recordAnalytics: boolean;
+  /** The API's HostDown / HostUp handlers, which the checker raises. */
+  eventHandlers: EventHandlersConfig;
 }
 
-const uptimeFragment = z.looseObject({ uptime_tests: uptimeTestsSchema.prefault({}) });
+const uptimeFragment = z.looseObject({ uptime_tests: uptimeTestsSchema.prefault({}), event_handlers: eventHandlersSchema.prefault({}) });
 
 /**
  * The checker plan of one stored definition, or undefined when no checks run
@@ -34,5 +37,6 @@ export function planFor(definition: unknown, settings: UptimeSettings, analytics
     intervalMs: settings.intervalMs,
     sampleSize: settings.sampleSize,
     recordAnalytics: (settings.recordAnalytics ?? true) && analyticsOn,
+    eventHandlers: handlersOf(fragment.data.event_handlers, ["HostDown", "HostUp"]),
   };
 }

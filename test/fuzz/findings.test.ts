@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { admin } from "../support/admin";
-import { echoOf, gateway, keylessApi, loadApis, upstreamUrl } from "../support/gateway";
+import { echoOf, gateway, keylessApi, loadApis, reload, upstreamUrl } from "../support/gateway";
 import { tykErrorMessage } from "./support/verdicts";
 
 /*
@@ -57,5 +57,15 @@ describe("inputs the fuzzers found", () => {
     expect((await echoOf(response.clone())).headers["x-added"]).toBe("yes");
     expect(response.headers.get("x-ok")).toBe("kept");
     expect(response.headers.has("x-emoji")).toBe(false);
+  });
+
+  it("null `extended_paths.cache`, `virtual` and `cache_options` lists are accepted as empty, not a compile crash", async () => {
+    const definition = api("null-lists", {
+      cache_options: { enable_cache: true, cache_by_headers: null, cache_response_codes: null },
+      version_data: version({ extended_paths: { cache: null, advance_cache_config: null, virtual: null } }),
+    });
+    expect((await admin("POST", "/apis", definition)).status).toBe(200);
+    await reload();
+    expect((await gateway("/null-lists/x")).status).toBe(200);
   });
 });

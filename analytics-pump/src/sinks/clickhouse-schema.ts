@@ -1,12 +1,15 @@
 import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 import type { UptimeRecord } from "../../../src/contract/uptime-record";
 import { sqlRow } from "./rows";
+import { graphAndMcpZeroValues } from "./tyk-pump-tables";
 import type { Migration } from "./sink";
 import { uptimeSqlRow } from "./uptime-rows";
 
 /*
- * ClickHouse keeps Tyk's column names but flattens `network` and `latency`
- * into numeric columns, which ClickHouse aggregates far better than JSON.
+ * ClickHouse's `tyk_analytics` has the PostgreSQL table's column names
+ * (tyk-pump's), with ClickHouse's types (DateTime, UInt8 booleans, tags as
+ * Array(String)). tyk-pump has no ClickHouse pump and so no aggregate table
+ * here: the hourly views aggregate the raw rows.
  *
  * Exactly-once: each table is a ReplacingMergeTree whose sorting key ends with
  * the record id, so a record written twice (a redelivered batch) is one row
@@ -27,15 +30,20 @@ const dateTime = (instant: string): string => {
   return text > maxDateTime ? maxDateTime : text;
 };
 
-/** The SQL row with ClickHouse's types: DateTime text, flat numeric network/latency columns, UInt8 booleans. */
+/** A `tyk_analytics` row with PostgreSQL's (tyk-pump's) column names and ClickHouse's types: DateTime text, UInt8 booleans, tags as an array. */
 export function clickHouseRow(record: AnalyticsRecord) {
-  const { network, latency, ...row } = sqlRow(record);
+  const { network, latency, countrycode, citygeonameid, citynames, latitude, longitude, timezone, expire_at, ...row } = sqlRow(record);
   return {
     ...row,
     timestamp: dateTime(record.timestamp),
-    expire_at: dateTime(record.expireAt),
-    citynames: JSON.stringify(row.citynames),
+    geo_country_iso_code: countrycode,
+    geo_city_geoname_id: citygeonameid,
+    geo_city_names: JSON.stringify(citynames),
+    geo_location_latitude: latitude,
+    geo_location_longitude: longitude,
+    geo_location_time_zone: timezone,
     trackpath: row.trackpath ? 1 : 0,
+    expireAt: dateTime(expire_at),
     network_open_connections: network.open_connections,
     network_closed_connections: network.closed_connections,
     network_bytes_in: network.bytes_in,
@@ -43,6 +51,10 @@ export function clickHouseRow(record: AnalyticsRecord) {
     latency_total: latency.total,
     latency_upstream: latency.upstream,
     latency_gateway: latency.gateway,
+    ...graphAndMcpZeroValues,
+    graphql_stats_has_errors: 0,
+    graphql_stats_is_graph_ql: 0,
+    mcp_stats_is_mcp: 0,
   };
 }
 
@@ -58,6 +70,7 @@ export function clickHouseUptimeRow(record: UptimeRecord) {
   };
 }
 
+/** Version 1's layout; version 3 copies it into the same columns under tyk-pump's names. */
 const tableSql = (ttl: boolean) => `CREATE TABLE IF NOT EXISTS tyk_analytics (
   id String, method String, host String, path String, rawpath String, contentlength Int64, useragent String,
   day UInt8, month UInt8, year UInt16, hour UInt8, responsecode UInt16, apikey String, timestamp DateTime('UTC'),
@@ -94,10 +107,54 @@ const uptimeTableSql = (ttl: boolean) => `CREATE TABLE IF NOT EXISTS tyk_uptime_
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (orgid, apiid, url, timestamp, id)${ttl ? "\nTTL expire_at" : ""}`;
 
+/** tyk-pump's column names and columns (as in PostgreSQL), version 1's first, in its order and types. */
+const tykPumpTableSql = (ttl: boolean) => `CREATE TABLE IF NOT EXISTS portcullis_tyk_analytics_next (
+  id String, method String, host String, path String, rawpath String, contentlength Int64, useragent String,
+  day UInt8, month UInt8, year UInt16, hour UInt8, responsecode UInt16, apikey String, timestamp DateTime('UTC'),
+  apiversion String, api_name String, apiid String, orgid String, oauthid String, requesttime Int64,
+  rawrequest String, rawresponse String, ipaddress String, geo_country_iso_code String, geo_city_geoname_id UInt32,
+  geo_city_names String, geo_location_latitude Float64, geo_location_longitude Float64, geo_location_time_zone String,
+  network_open_connections Int64, network_closed_connections Int64, network_bytes_in Int64, network_bytes_out Int64,
+  latency_total Int64, latency_upstream Int64, latency_gateway Int64, tags Array(String), alias String,
+  trackpath UInt8, expireAt DateTime('UTC'), originalpath String, listenpath String,
+  graphql_stats_variables String, graphql_stats_root_fields String, graphql_stats_types String,
+  graphql_stats_errors String, graphql_stats_operation_type Int64, graphql_stats_has_errors UInt8,
+  graphql_stats_is_graph_ql UInt8, mcp_stats_is_mcp UInt8, mcp_stats_jsonrpc_method String,
+  mcp_stats_primitive_type String, mcp_stats_primitive_name String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (orgid, apiid, timestamp, id)${ttl ? "\nTTL expireAt" : ""}`;
+
+/** Version 1's columns in its order, under their new names: the copy fills these and leaves the rest to their defaults. */
+// biome-ignore format: a packed list reads better than one column per line
+const copiedColumns = [
+  "id", "method", "host", "path", "rawpath", "contentlength", "useragent", "day", "month", "year", "hour", "responsecode",
+  "apikey", "timestamp", "apiversion", "api_name", "apiid", "orgid", "oauthid", "requesttime", "rawrequest", "rawresponse",
+  "ipaddress", "geo_country_iso_code", "geo_city_geoname_id", "geo_city_names", "geo_location_latitude",
+  "geo_location_longitude", "geo_location_time_zone", "network_open_connections", "network_closed_connections",
+  "network_bytes_in", "network_bytes_out", "latency_total", "latency_upstream", "latency_gateway", "tags", "alias",
+  "trackpath", "expireAt", "originalpath", "listenpath",
+];
+
+/**
+ * Version 3: PostgreSQL's names. ClickHouse 18.16 cannot rename a column, so
+ * the rows are copied into a table with the new names, which then takes the
+ * old one's name; the old table stays as `portcullis_tyk_analytics_v1` (drop it
+ * once checked). The hourly views name columns both layouts share. Raw uptime
+ * checks take PostgreSQL's name for them too, `portcullis_uptime_checks`
+ * (`tyk_uptime_analytics` is tyk-pump's uptime aggregate there).
+ */
+const tykPumpNames = (ttl: boolean) => [
+  tykPumpTableSql(ttl),
+  `INSERT INTO portcullis_tyk_analytics_next (${copiedColumns.join(", ")}) SELECT * FROM tyk_analytics`,
+  "RENAME TABLE tyk_analytics TO portcullis_tyk_analytics_v1, portcullis_tyk_analytics_next TO tyk_analytics, tyk_uptime_analytics TO portcullis_uptime_checks",
+];
+
 export function clickHouseMigrations(ttl: boolean): Migration[] {
   return [
     { version: 1, name: "tyk_analytics and hourly views", statements: [tableSql(ttl), hourlyApiView, hourlyKeyView] },
     { version: 2, name: "tyk_uptime_analytics", statements: [uptimeTableSql(ttl)] },
+    { version: 3, name: "tyk-pump's column names; raw uptime checks in portcullis_uptime_checks", statements: tykPumpNames(ttl) },
   ];
 }
 

@@ -57,7 +57,10 @@ export class ClickHouseSink implements Sink {
       await this.query("INSERT INTO tyk_analytics FORMAT JSONEachRow", requests.map((record) => JSON.stringify(clickHouseRow(record))).join("\n"));
     }
     if (uptime.length > 0) {
-      await this.query("INSERT INTO tyk_uptime_analytics FORMAT JSONEachRow", uptime.map((record) => JSON.stringify(clickHouseUptimeRow(record))).join("\n"));
+      await this.query(
+        "INSERT INTO portcullis_uptime_checks FORMAT JSONEachRow",
+        uptime.map((record) => JSON.stringify(clickHouseUptimeRow(record))).join("\n"),
+      );
     }
   }
 }

@@ -17,6 +17,10 @@ const insertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${
 const requestInsertSql = insertSql("tyk_analytics", sqlColumns);
 const uptimeInsertSql = insertSql("tyk_uptime_analytics", uptimeSqlColumns);
 
+/** Expired rows deleted per table per batch: enough to keep up, small enough not to slow the batch. */
+const purgeLimit = 1_000;
+const purgeSql = (table: string) => `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expire_at < ?1 LIMIT ${purgeLimit})`;
+
 const gate = new MigrationGate();
 
 function chunks(rows: object[]): string[] {
@@ -62,6 +66,8 @@ export class D1Sink implements Sink {
     await this.db.batch([
       ...chunks(requests.map(sqlRow)).map((json) => this.db.prepare(requestInsertSql).bind(json)),
       ...chunks(uptime.map(uptimeSqlRow)).map((json) => this.db.prepare(uptimeInsertSql).bind(json)),
+      // Retention (`expireAt`), bounded per batch; the hourly aggregates keep what expired rows added.
+      ...["tyk_analytics", "tyk_uptime_analytics"].map((table) => this.db.prepare(purgeSql(table)).bind(new Date().toISOString())),
     ]);
   }
 }

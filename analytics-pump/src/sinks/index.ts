@@ -12,7 +12,7 @@ export function sinksFor(config: PumpConfig): Sink[] {
         return new D1Sink(config.ANALYTICS_DB!);
       case "postgres":
         // Hyperdrive when bound (production), else the plain connection string (local).
-        return new PostgresSink(config.HYPERDRIVE?.connectionString ?? config.POSTGRES_URL!);
+        return new PostgresSink(config.HYPERDRIVE?.connectionString ?? config.POSTGRES_URL!, { tableSharding: config.PUMP_POSTGRES_TABLE_SHARDING });
       case "clickhouse":
         return new ClickHouseSink({
           url: config.CLICKHOUSE_URL!,

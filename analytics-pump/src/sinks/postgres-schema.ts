@@ -1,11 +1,13 @@
 import type { Migration } from "./sink";
+import { aggregateTableSql, analyticsColumns, analyticsTableSql, graphAndMcpZeroValues, uptimeChecksTableSql } from "./tyk-pump-tables";
 
 /*
- * tyk-pump's `tyk_analytics` layout (gorm's column names) with `id` as the
- * primary key, and hourly aggregates per API and per key. Timestamps are
- * timestamptz; aggregate hours are UTC.
+ * Versions 1 and 2 are the first Portcullis layout (geo, network and latency
+ * folded differently, hourly aggregate tables of its own, raw uptime checks in
+ * `tyk_uptime_analytics`). Version 3 converts it, in place and without losing
+ * a row, to the tables tyk-pump creates (see tyk-pump-tables.ts).
  */
-export const postgresMigrations: Migration[] = [
+const firstLayout: Migration[] = [
   {
     version: 1,
     name: "tyk_analytics and hourly aggregates",
@@ -59,42 +61,74 @@ export const postgresMigrations: Migration[] = [
   },
 ];
 
-/** Uptime results have no aggregates: one statement that skips ids already stored. */
-export const insertUptimeSql = `INSERT INTO tyk_uptime_analytics
-  SELECT * FROM json_populate_recordset(NULL::tyk_uptime_analytics, $1::text::json)
-  ON CONFLICT (id) DO NOTHING`;
+const renamedColumns = [
+  ["countrycode", "geo_country_iso_code"],
+  ["citygeonameid", "geo_city_geoname_id"],
+  ["citynames", "geo_city_names"],
+  ["latitude", "geo_location_latitude"],
+  ["longitude", "geo_location_longitude"],
+  ["timezone", "geo_location_time_zone"],
+  ["expire_at", '"expireAt"'],
+] as const;
 
-const hour = `date_trunc('hour', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+const renamedIndexes = [
+  ["tyk_analytics_timestamp", "tyk_analytics_idx_timestamp"],
+  ["tyk_analytics_key", "tyk_analytics_idx_apikey"],
+  ["tyk_analytics_org", "tyk_analytics_idx_orgid"],
+  ["tyk_analytics_responsecode", "tyk_analytics_idx_responsecode"],
+  ["tyk_analytics_oauth", "tyk_analytics_idx_oauthid"],
+  ["tyk_analytics_expire_at", "tyk_analytics_expireat"],
+] as const;
+
+/** network and latency were jsonb objects; tyk-pump has one bigint column per field. */
+const unfolded = analyticsColumns.filter(([name]) => name.startsWith("network_") || name.startsWith("latency_")).map(([name]) => name);
+/** Columns the previous layout lacked entirely, with the zero value old rows get. */
+const added = analyticsColumns
+  .filter(([name]) => name in graphAndMcpZeroValues)
+  .map(([name, type]) => {
+    const zero = graphAndMcpZeroValues[name as keyof typeof graphAndMcpZeroValues];
+    return [name, type, typeof zero === "string" ? `'${zero}'` : String(zero)] as const;
+  });
+const jsonPath = (column: string) => {
+  const [object, ...field] = column.split("_");
+  return `(${object}->>'${field.join("_")}')::bigint`;
+};
 
 /**
- * One statement per batch: the rows arrive as one JSON parameter, the raw
- * insert skips ids already stored, and the aggregates add up only the rows
- * that insert returned, so a redelivered batch leaves every table unchanged.
- * Aggregate rows are upserted in key order, so concurrent batches lock them
- * in the same order and cannot deadlock.
+ * Existing rows are converted where they are: renamed columns, widened types
+ * (gorm's bigint, numeric, JSON as text), network and latency unfolded. The
+ * old hourly tables stay as they were (no longer written; drop them when no
+ * report reads them). Raw uptime checks move to `portcullis_uptime_checks`,
+ * and `tyk_uptime_analytics` becomes tyk-pump's uptime aggregate table.
  */
-export const insertBatchSql = `
-WITH inserted AS (
-  INSERT INTO tyk_analytics
-  SELECT * FROM json_populate_recordset(NULL::tyk_analytics, $1::text::json)
-  ON CONFLICT (id) DO NOTHING
-  RETURNING "timestamp", orgid, apiid, apikey, responsecode, requesttime, (latency->>'upstream')::bigint AS upstream
-), per_api AS (
-  INSERT INTO tyk_analytics_hourly_api AS total
-  SELECT ${hour} AS hour, orgid, apiid, count(*), count(*) FILTER (WHERE responsecode < 400),
-    count(*) FILTER (WHERE responsecode >= 400), sum(requesttime), sum(upstream), max(requesttime)
-  FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-  ON CONFLICT (hour, orgid, apiid) DO UPDATE SET hits = total.hits + excluded.hits,
-    success = total.success + excluded.success, errors = total.errors + excluded.errors,
-    total_requesttime = total.total_requesttime + excluded.total_requesttime,
-    total_upstream = total.total_upstream + excluded.total_upstream,
-    max_requesttime = greatest(total.max_requesttime, excluded.max_requesttime)
-  RETURNING 1
-)
-INSERT INTO tyk_analytics_hourly_key AS total
-SELECT ${hour} AS hour, orgid, apiid, apikey, count(*), count(*) FILTER (WHERE responsecode < 400),
-  count(*) FILTER (WHERE responsecode >= 400), sum(requesttime)
-FROM inserted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-ON CONFLICT (hour, orgid, apiid, apikey) DO UPDATE SET hits = total.hits + excluded.hits,
-  success = total.success + excluded.success, errors = total.errors + excluded.errors,
-  total_requesttime = total.total_requesttime + excluded.total_requesttime`;
+const tykPumpTables: Migration = {
+  version: 3,
+  name: "tyk-pump's tyk_analytics, tyk_aggregated and tyk_uptime_analytics",
+  statements: [
+    ...renamedColumns.map(([from, to]) => `ALTER TABLE tyk_analytics RENAME COLUMN ${from} TO ${to}`),
+    `ALTER TABLE tyk_analytics ${[
+      ...["day", "month", "year", "hour", "responsecode"].map((column) => `ALTER COLUMN ${column} TYPE bigint`),
+      "ALTER COLUMN geo_city_names TYPE text USING geo_city_names::text",
+      "ALTER COLUMN geo_location_latitude TYPE numeric",
+      "ALTER COLUMN geo_location_longitude TYPE numeric",
+      "ALTER COLUMN tags TYPE text USING tags::text",
+      ...unfolded.map((column) => `ADD COLUMN ${column} bigint NOT NULL DEFAULT 0`),
+      ...added.map(([column, type, zero]) => `ADD COLUMN ${column} ${type} NOT NULL DEFAULT ${zero}`),
+    ].join(", ")}`,
+    `UPDATE tyk_analytics SET ${unfolded.map((column) => `${column} = ${jsonPath(column)}`).join(", ")}`,
+    `ALTER TABLE tyk_analytics ${[...[...unfolded, ...added.map(([column]) => column)].map((column) => `ALTER COLUMN ${column} DROP DEFAULT`), "DROP COLUMN network", "DROP COLUMN latency"].join(", ")}`,
+    ...renamedIndexes.map(([from, to]) => `ALTER INDEX ${from} RENAME TO ${to}`),
+    "DROP INDEX tyk_analytics_api",
+    ...analyticsTableSql("tyk_analytics"),
+    "ALTER TABLE tyk_uptime_analytics RENAME TO portcullis_uptime_checks",
+    "ALTER TABLE portcullis_uptime_checks RENAME CONSTRAINT tyk_uptime_analytics_pkey TO portcullis_uptime_checks_pkey",
+    ...["timestamp", "api", "url", "org", "expire_at"].map(
+      (suffix) => `ALTER INDEX tyk_uptime_analytics_${suffix} RENAME TO portcullis_uptime_checks_${suffix}`,
+    ),
+    ...uptimeChecksTableSql("portcullis_uptime_checks"),
+    ...aggregateTableSql("tyk_aggregated", "idx_dimension"),
+    ...aggregateTableSql("tyk_uptime_analytics", "dimension"),
+  ],
+};
+
+export const postgresMigrations: Migration[] = [...firstLayout, tykPumpTables];

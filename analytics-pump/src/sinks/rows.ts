@@ -1,10 +1,10 @@
 import type { AnalyticsRecord } from "../../../src/contract/analytics-record";
 
 /*
- * A record as a row of tyk-pump's SQL `tyk_analytics` table: gorm's column
- * names (underscores dropped where tyk-pump names the column, snake case where
- * gorm derives it), `geo` embedded as its leaf fields, `network`, `latency`
- * and `tags` as JSON. `id` is Portcullis' record id, the table's primary key.
+ * A record as a row of the D1 `tyk_analytics` table (and the source of the
+ * ClickHouse row): tyk-pump's column names for the plain fields (`recordColumns`,
+ * which the PostgreSQL row in tyk-pump-tables.ts shares), `geo` as short leaf
+ * names, `network`, `latency` and `tags` as JSON. `id` is Portcullis' record id.
  */
 export interface SqlRow {
   id: string;
@@ -49,7 +49,8 @@ export interface SqlRow {
 /** UTC with milliseconds, so text timestamps (D1) sort and compare correctly. */
 export const utc = (instant: string): string => new Date(instant).toISOString();
 
-export function sqlRow(record: AnalyticsRecord): SqlRow {
+/** The plain fields every SQL table stores under the same names (tyk-pump's). */
+export function recordColumns(record: AnalyticsRecord) {
   return {
     id: record.id,
     method: record.method,
@@ -64,7 +65,6 @@ export function sqlRow(record: AnalyticsRecord): SqlRow {
     hour: record.hour,
     responsecode: record.response_code,
     apikey: record.api_key,
-    timestamp: utc(record.timestamp),
     apiversion: record.api_version,
     api_name: record.api_name,
     apiid: record.api_id,
@@ -74,6 +74,17 @@ export function sqlRow(record: AnalyticsRecord): SqlRow {
     rawrequest: record.raw_request,
     rawresponse: record.raw_response,
     ipaddress: record.ip_address,
+    alias: record.alias,
+    trackpath: record.track_path,
+    originalpath: record.original_path,
+    listenpath: record.listen_path,
+  };
+}
+
+export function sqlRow(record: AnalyticsRecord): SqlRow {
+  return {
+    ...recordColumns(record),
+    timestamp: utc(record.timestamp),
     countrycode: record.geo.country.iso_code,
     citygeonameid: record.geo.city.geoname_id,
     citynames: record.geo.city.names,
@@ -83,11 +94,7 @@ export function sqlRow(record: AnalyticsRecord): SqlRow {
     network: record.network,
     latency: record.latency,
     tags: record.tags,
-    alias: record.alias,
-    trackpath: record.track_path,
     expire_at: utc(record.expireAt),
-    originalpath: record.original_path,
-    listenpath: record.listen_path,
   };
 }
 

@@ -3,7 +3,7 @@ import type { UptimeRecord } from "../../../src/contract/uptime-record";
 import { sampleRecord } from "../../../test/analytics/support/sample-record";
 import { deadLettered, deliver, deliveriesOf, expectedTotals, sleep, storedInD1 } from "../support/pump";
 import { sampleUptimeRecord } from "../support/uptime-record";
-import { clickhouse, control, idList, postgresQuery, storedInClickHouse, storedInPostgres } from "./support/stores";
+import { clickhouse, control, idList, postgresApiTotals, postgresQuery, storedInClickHouse, storedInPostgres } from "./support/stores";
 
 let counter = 0;
 const uniquePrefix = () => `upit${++counter}x${Date.now()}`;
@@ -12,7 +12,7 @@ const uptimeBatch = (count: number, prefix: string) =>
 const requestBatch = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => sampleRecord(index, { api_id: `${prefix}-${index % 3}` }));
 const byId = <T extends { id: unknown }>(rows: T[]) => rows.toSorted((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
 
-/** The PostgreSQL row (node-postgres types: bigint as text, timestamptz as Date) an uptime result must become. */
+/** The raw PostgreSQL row (node-postgres types: bigint as text, timestamptz as Date) an uptime result must become in `portcullis_uptime_checks`. */
 const postgresRow = (record: UptimeRecord) => ({
   id: record.id,
   url: record.url,
@@ -41,9 +41,9 @@ const clickHouseRow = (record: UptimeRecord) => ({
 });
 
 const postgresUptimeRows = async (prefix: string) =>
-  byId(await postgresQuery<{ id: string }>("SELECT * FROM tyk_uptime_analytics WHERE apiid LIKE $1 || '%'", [prefix]));
+  byId(await postgresQuery<{ id: string }>("SELECT * FROM portcullis_uptime_checks WHERE apiid LIKE $1 || '%'", [prefix]));
 const clickHouseUptimeRows = async (prefix: string) =>
-  byId(await clickhouse<{ id: string }>(`SELECT * FROM tyk_uptime_analytics FINAL WHERE startsWith(apiid, '${prefix}')`));
+  byId(await clickhouse<{ id: string }>(`SELECT * FROM portcullis_uptime_checks FINAL WHERE startsWith(apiid, '${prefix}')`));
 
 describe("uptime results into Postgres and ClickHouse", () => {
   it("stores each kind of a mixed batch in its own table in every sink, with Tyk's values", async () => {
@@ -64,7 +64,7 @@ describe("uptime results into Postgres and ClickHouse", () => {
     expect((await storedInClickHouse(prefix)).exact).toBe(30);
     // No record crossed into the other kind's table.
     expect(await storedInPostgres(idList(uptime))).toBe(0);
-    expect(await storedInPostgres(idList(requests), "tyk_uptime_analytics")).toBe(0);
+    expect(await storedInPostgres(idList(requests), "portcullis_uptime_checks")).toBe(0);
     expect(await storedInD1(idList(uptime))).toBe(0);
     const [crossed] = await clickhouse<{ n: string }>(
       `SELECT count() AS n FROM tyk_analytics WHERE id IN (${idList(uptime)
@@ -72,8 +72,7 @@ describe("uptime results into Postgres and ClickHouse", () => {
         .join(",")})`,
     );
     expect(Number(crossed?.n)).toBe(0);
-    const [hits] = await postgresQuery<{ hits: string }>("SELECT sum(hits) AS hits FROM tyk_analytics_hourly_api WHERE apiid LIKE $1 || '%'", [prefix]);
-    expect(Number(hits?.hits)).toBe(expectedTotals(requests).hits);
+    expect((await postgresApiTotals(prefix)).hits).toBe(expectedTotals(requests).hits);
   });
 
   it("writes nothing twice when a batch is replayed", async () => {
@@ -82,14 +81,14 @@ describe("uptime results into Postgres and ClickHouse", () => {
     await deliver(deliveriesOf(batch));
     const again = await deliver(deliveriesOf(batch, 2));
     expect(again.explicitAcks).toHaveLength(40);
-    expect(await storedInPostgres(idList(batch), "tyk_uptime_analytics")).toBe(40);
+    expect(await storedInPostgres(idList(batch), "portcullis_uptime_checks")).toBe(40);
     expect(await storedInD1(idList(batch), "tyk_uptime_analytics")).toBe(40);
     // ClickHouse keeps the copy until parts merge; FINAL reads see each result once.
-    expect(await storedInClickHouse(prefix, "tyk_uptime_analytics")).toMatchObject({ exact: 40, distinct: 40 });
+    expect(await storedInClickHouse(prefix, "portcullis_uptime_checks")).toMatchObject({ exact: 40, distinct: 40 });
     let stored = Number.POSITIVE_INFINITY;
     for (let attempt = 0; attempt < 20 && stored !== 40; attempt++) {
-      await clickhouse("OPTIMIZE TABLE tyk_uptime_analytics FINAL");
-      stored = (await storedInClickHouse(prefix, "tyk_uptime_analytics")).stored;
+      await clickhouse("OPTIMIZE TABLE portcullis_uptime_checks FINAL");
+      stored = (await storedInClickHouse(prefix, "portcullis_uptime_checks")).stored;
       if (stored !== 40) await sleep(250);
     }
     expect(stored).toBe(40);
@@ -105,11 +104,11 @@ describe("uptime results into Postgres and ClickHouse", () => {
     expect(result.explicitAcks).toHaveLength(22);
     expect(result.retryMessages).toEqual([]);
 
-    expect(await storedInPostgres(idList(uptime), "tyk_uptime_analytics")).toBe(10);
-    expect((await storedInClickHouse(prefix, "tyk_uptime_analytics")).exact).toBe(10);
+    expect(await storedInPostgres(idList(uptime), "portcullis_uptime_checks")).toBe(10);
+    expect((await storedInClickHouse(prefix, "portcullis_uptime_checks")).exact).toBe(10);
     expect(await storedInD1(idList(uptime), "tyk_uptime_analytics")).toBe(10);
     expect(await storedInPostgres(idList(requests))).toBe(10);
-    expect(await storedInPostgres([badUptime.id], "tyk_uptime_analytics")).toBe(0);
+    expect(await storedInPostgres([badUptime.id], "portcullis_uptime_checks")).toBe(0);
     expect(await storedInD1([badUptime.id], "tyk_uptime_analytics")).toBe(0);
 
     // Every record of this test, valid or not, belongs to an API named after the prefix.
@@ -135,8 +134,8 @@ describe("uptime results into Postgres and ClickHouse", () => {
     }
     const recovered = await deliver(deliveriesOf(batch, 2));
     expect(recovered.explicitAcks).toHaveLength(20);
-    expect(await storedInPostgres(idList(batch), "tyk_uptime_analytics")).toBe(20);
+    expect(await storedInPostgres(idList(batch), "portcullis_uptime_checks")).toBe(20);
     expect(await storedInD1(idList(batch), "tyk_uptime_analytics")).toBe(20);
-    expect(await storedInClickHouse(prefix, "tyk_uptime_analytics")).toEqual({ stored: 20, exact: 20, distinct: 20 });
+    expect(await storedInClickHouse(prefix, "portcullis_uptime_checks")).toEqual({ stored: 20, exact: 20, distinct: 20 });
   });
 });

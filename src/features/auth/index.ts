@@ -5,6 +5,7 @@ import { decodeKeySource } from "../../auth/jwt-keys";
 import { list, regexError } from "../../apidef/schema";
 import { defineFeature } from "../../chain/feature";
 import type { Identity } from "../../chain/identity";
+import { authFailureMeta, isCredentialRefusal } from "../../events/meta";
 import { isolateLogger } from "../../lib/logger";
 import { safeRegExp } from "../../lib/regex-safety";
 import { authenticateBasic } from "./basic";
@@ -17,11 +18,13 @@ import { authenticateOidc, compileOidc, oidcFields, oidcHonours } from "./oidc";
 import { authMethodOrder, type AuthMethod, type Authenticator, type AuthOptions } from "./options";
 import { authenticateToken } from "./token";
 import { usesCertificate } from "./certificate";
+import { authenticateCustom, compileCustomAuth, PluginRefusal } from "./custom-auth";
+import { customAuthEnabled, pluginFields } from "../plugin-hooks/fields";
 
 /*
  * Classic Tyk's auth chain: every enabled method runs, in the order
  * basic → HMAC → JWT → auth token, and all must pass; the first failure
- * answers. The request carries the session of the base identity method
+ * answers (an auth_check plugin may answer with its own refusal). The request carries the session of the base identity method
  * (`base_identity_provided_by`), which is what rate limits, quotas and
  * analytics key on. Keyless APIs have no auth step; ignored paths skip it.
  */
@@ -72,6 +75,8 @@ const fields = z.looseObject({
   external_oauth: externalOAuthSchema.default(() => externalOAuthSchema.parse({})),
   ...scopeFields,
   ...oidcFields,
+  // custom_middleware, config_data and the custom auth switches (the plugin-hooks feature honours them).
+  ...pluginFields.omit({ use_keyless: true }).shape,
 });
 
 type AuthFields = z.output<typeof fields>;
@@ -85,6 +90,7 @@ const authenticators: Record<AuthMethod, Authenticator> = {
   hmac_key: authenticateHmac,
   jwt_claim: authenticateJwt,
   oidc_user: authenticateOidc,
+  custom_auth: authenticateCustom,
   auth_token: authenticateToken,
 };
 
@@ -97,6 +103,7 @@ function methodsOf(definition: AuthFields): AuthMethod[] {
     hmac_key: definition.enable_signature_checking,
     jwt_claim: definition.enable_jwt,
     oidc_user: definition.use_openid,
+    custom_auth: customAuthEnabled(definition),
     auth_token: definition.use_standard_auth,
   };
   const methods = authMethodOrder.filter((method) => enabled[method]);
@@ -120,7 +127,7 @@ function configFor(definition: AuthFields, type: "authToken" | "basic" | "hmac" 
   return type === "authToken" || type === "jwt" ? definition.auth : defaultAuthConfig;
 }
 
-function compileAuth(definition: AuthFields, apiId: string): AuthOptions {
+function compileAuth(definition: AuthFields, apiId: string, maxBodyBytes: number): AuthOptions {
   const methods = methodsOf(definition);
   const basic = definition.basic_auth;
   const source = decodeKeySource(definition.jwt_source);
@@ -161,6 +168,7 @@ function compileAuth(definition: AuthFields, apiId: string): AuthOptions {
     },
     externalOAuth: compileExternalOAuth(definition.external_oauth, definition.auth_configs["externalOAuth"] ?? defaultAuthConfig),
     oidc: compileOidc(definition, configFor(definition, "oidc"), apiId),
+    customAuth: compileCustomAuth(definition, maxBodyBytes),
   };
 }
 
@@ -194,7 +202,7 @@ export const authentication = defineFeature({
     ...scopeHonours,
     ...oidcHonours,
   ],
-  compile: (definition, api) => (api.keyless ? undefined : compileAuth(definition, api.id)),
+  compile: (definition, api, settings) => (api.keyless ? undefined : compileAuth(definition, api.id, settings.transformMaxBytes)),
   step: (options) => async (ctx, next) => {
     if (ctx.ignoredPath) {
       ctx.identity = null;
@@ -202,7 +210,15 @@ export const authentication = defineFeature({
     }
     let base: Identity | undefined;
     for (const method of options.methods) {
-      const identity = await authenticators[method](ctx, options);
+      let identity: Identity;
+      try {
+        identity = await authenticators[method](ctx, options);
+      } catch (error) {
+        // An auth_check plugin refused with its own answer.
+        if (error instanceof PluginRefusal) return error.response;
+        if (isCredentialRefusal(error)) ctx.events?.raise(ctx, "AuthFailure", authFailureMeta(ctx, error.message));
+        throw error;
+      }
       if (method === options.baseIdentity) base = identity;
     }
     ctx.identity = base ?? null;

@@ -4,11 +4,12 @@ import type { Skews } from "../../auth/jwt-claims";
 import type { KeySource, SigningFamily } from "../../auth/jwt-keys";
 import type { Identity } from "../../chain/identity";
 import type { RequestContext } from "../../chain/context";
+import type { CustomAuthOptions } from "./custom-auth";
 import type { ScopeOptions } from "./jwt-scopes";
 import type { OidcOptions } from "./oidc";
 
 /** Tyk's names for the auth methods (`base_identity_provided_by` values), in Tyk's chain order. */
-export const authMethodOrder = ["oauth_key", "external_oauth", "basic_auth_user", "hmac_key", "jwt_claim", "oidc_user", "auth_token"] as const;
+export const authMethodOrder = ["oauth_key", "external_oauth", "basic_auth_user", "hmac_key", "jwt_claim", "oidc_user", "custom_auth", "auth_token"] as const;
 export type AuthMethod = (typeof authMethodOrder)[number];
 
 /** An API's auth settings, compiled once per config snapshot. */
@@ -46,6 +47,8 @@ export interface AuthOptions {
   };
   oidc: OidcOptions;
   externalOAuth: ExternalOAuthOptions;
+  /** The auth_check plugin (custom auth); null when custom auth is off. */
+  customAuth: CustomAuthOptions | null;
 }
 
 /** One auth method: resolves the caller's identity or throws a TykError with Tyk's status and message. */

@@ -1,5 +1,6 @@
 import type { RequestContext } from "../../chain/context";
 import type { Next } from "../../chain/step";
+import { limitEvent } from "../../events/meta";
 import { editHeaders } from "../../lib/response-headers";
 import { messages, TykError } from "../../lib/tyk-error";
 import type { LimitTarget, Verdict } from "../../ratelimit/client";
@@ -59,6 +60,7 @@ async function enforce(ctx: RequestContext, key: Checked | null, api: Checked | 
     await release(key, api);
     const headers = refusalHeaders(readingsOf(key, api), refusedBy, limits.settings);
     const message = checked === api ? messages.apiRateLimited : refusedBy.kind === "quota" ? messages.quotaExceeded : messages.rateLimited;
+    ctx.events?.raise(ctx, ...limitEvent(ctx, refusedBy.kind === "quota", checked === api));
     throw new TykError(refusedBy.kind === "quota" ? 403 : 429, message, headers);
   }
 }

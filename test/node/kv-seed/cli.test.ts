@@ -1,34 +1,7 @@
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { getPlatformProxy } from "wrangler";
 import { expectedDocuments, goodFiles } from "./fixtures";
-import { projectRoot, runCli, seedDir, tempDir, validApi, validSession } from "./support";
-
-/** Everything in the local KV under `persistTo`, read back through Miniflare as wrangler dev would. */
-async function readLocalKv(persistTo: string): Promise<Record<string, string>> {
-  // getPlatformProxy takes the versioned state directory that `--persist-to` appends "v3" to.
-  const proxy = await getPlatformProxy<{ GATEWAY_KV: KVNamespace }>({
-    configPath: join(projectRoot, "wrangler.toml"),
-    persist: { path: join(persistTo, "v3") },
-  });
-  try {
-    const kv = proxy.env.GATEWAY_KV;
-    const { keys } = await kv.list();
-    const values = await Promise.all(keys.map((key) => kv.get(key.name)));
-    return Object.fromEntries(keys.map((key, index) => [key.name, values[index] ?? ""]));
-  } finally {
-    await proxy.dispose();
-  }
-}
-
-function documentsOf(store: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(store)
-      .filter(([key]) => key !== "portcullis:config-version")
-      .map(([key, value]) => [key, JSON.parse(value)]),
-  );
-}
+import { documentsOf, readLocalKv, runCli, seedDir, tempDir, validApi, validSession } from "./support";
 
 describe("kv-seed CLI", () => {
   it("exits non-zero, lists every problem and writes nothing when any file is invalid", async () => {
@@ -54,7 +27,7 @@ describe("kv-seed CLI", () => {
       "apps/events.json": validApi({
         api_id: "events",
         proxy: { listen_path: "/events/", target_url: "http://127.0.0.1:9" },
-        event_handlers: { events: { HostDown: [{ handler_name: "eh_log_handler", handler_meta: {} }] } },
+        enable_batch_request_support: true,
       }),
       "apps/pinned.json": validApi({
         api_id: "pinned",
@@ -66,7 +39,9 @@ describe("kv-seed CLI", () => {
 
     const dryRun = await runCli([dir, "--dry-run", "--persist-to", persistTo]);
     expect(dryRun.code).toBe(0);
-    expect(dryRun.stderr).toContain("apps/events.json: 1 field not honoured\n  event_handlers: Event handler is not supported; it is ignored");
+    expect(dryRun.stderr).toContain(
+      "apps/events.json: 1 field not honoured\n  enable_batch_request_support: Batch request support is not supported; it is ignored",
+    );
     expect(dryRun.stderr).toContain("apps/pinned.json: 1 field not honoured; the gateway will NOT serve this API\n  pinned_public_keys:");
     expect(dryRun.stderr).not.toContain("apps/orders.json");
 

@@ -108,6 +108,23 @@ describe("readSeedDir", () => {
     ]);
   });
 
+  it("takes a key known only by its hash from `key_hash`, and refuses it when keys are stored unhashed", async () => {
+    const hash = "a".repeat(64);
+    const dir = await seedDir({ "keys/hashed.json": { ...validSession(), key_hash: hash } });
+
+    const result = await readSeedDir(dir, { ...options, hashKeys: true });
+    expect(result.ok && result.seed.keys).toEqual([{ file: "keys/hashed.json", id: hash, document: validSession(), hashed: true }]);
+    expect(await readSeedDir(dir, { ...options, hashKeys: false })).toEqual({
+      ok: false,
+      errors: ["keys/hashed.json: key_hash: a key known only by its hash needs key hashing on (TYK_GW_HASHKEYS)"],
+    });
+    const both = await seedDir({ "keys/both.json": { ...validSession(), key: "some-key", key_hash: hash }, "keys/upper.json": { key_hash: "ABCDEF12" } });
+    expect(await readSeedDir(both, options)).toEqual({
+      ok: false,
+      errors: ["keys/both.json: key_hash: give the key or its hash, not both", "keys/upper.json: key_hash: must be a lower-case hex digest"],
+    });
+  });
+
   it("refuses two files for the same key and a directory without apps, policies or keys", async () => {
     const dir = await seedDir({ "keys/abc.json": validSession(), "keys/other.json": { ...validSession(), key: "abc" } });
     expect(await readSeedDir(dir, options)).toEqual({ ok: false, errors: ["keys/other.json: key is the same as in keys/abc.json"] });

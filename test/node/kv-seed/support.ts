@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterEach } from "vitest";
+import { getPlatformProxy } from "wrangler";
 
 export const projectRoot = resolve(import.meta.dirname, "../../..");
 
@@ -37,12 +38,17 @@ export interface CliRun {
 
 /** Runs the real kv-seed CLI in a child Node process from the project root. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runNodeScript("kv-seed/cli.ts", args, env);
+}
+
+/** Runs a TypeScript script of the project in a child Node process from the project root. */
+export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   // The test runner's own TYK_GW_* / UPSTASH_* must not leak into the child's settings.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith("TYK_GW_") && !name.startsWith("UPSTASH_REDIS_") && name !== "INIT_CWD"),
   );
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "kv-seed/cli.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: projectRoot,
       env: { ...inherited, WRANGLER_SEND_METRICS: "false", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -74,3 +80,28 @@ export const validSession = (overrides: Record<string, unknown> = {}) => ({
   access_rights: { orders: { api_id: "orders", api_name: "Orders", versions: ["Default"] } },
   ...overrides,
 });
+
+/** Everything in the local KV under `persistTo`, read back through Miniflare as wrangler dev would. */
+export async function readLocalKv(persistTo: string): Promise<Record<string, string>> {
+  // getPlatformProxy takes the versioned state directory that `--persist-to` appends "v3" to.
+  const proxy = await getPlatformProxy<{ GATEWAY_KV: KVNamespace }>({
+    configPath: join(projectRoot, "wrangler.toml"),
+    persist: { path: join(persistTo, "v3") },
+  });
+  try {
+    const kv = proxy.env.GATEWAY_KV;
+    const { keys } = await kv.list();
+    const values = await Promise.all(keys.map((key) => kv.get(key.name)));
+    return Object.fromEntries(keys.map((key, index) => [key.name, values[index] ?? ""]));
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+export function documentsOf(store: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(store)
+      .filter(([key]) => key !== "portcullis:config-version")
+      .map(([key, value]) => [key, JSON.parse(value)]),
+  );
+}
