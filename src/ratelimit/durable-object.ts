@@ -22,6 +22,11 @@ const schema = `
 
 /** Slack after the last expiry before the alarm clears the object, so a busy identity is not cleared and rebuilt constantly. */
 const alarmSlackMs = 60_000;
+/**
+ * The furthest ahead a cleanup alarm is set. A key may carry a window or quota period far beyond what an alarm can
+ * hold (storage refuses dates after 2189): the alarm then fires early, finds the counters still live and is set again.
+ */
+const alarmHorizonMs = 30 * 24 * 3_600_000;
 
 class SqlCounterStore implements CounterStore {
   private ready: boolean;
@@ -154,7 +159,8 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
     if (this.alarmAt !== null) return;
     const latest = this.counters.latestExpiry();
     if (latest === 0) return;
-    this.alarmAt = latest + alarmSlackMs;
+    const horizon = Date.now() + alarmHorizonMs;
+    this.alarmAt = Number.isFinite(latest) ? Math.min(latest + alarmSlackMs, horizon) : horizon;
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 

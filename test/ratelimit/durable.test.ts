@@ -81,6 +81,17 @@ describe("RateLimiter objects", () => {
     expect(countOf(await burst(send, "/do-api/x", 3, { headers: keyHeader(key) }), 200)).toBe(2);
   });
 
+  it("set their clean-up alarm within a month even when a quota period reaches past what an alarm can hold", async () => {
+    // A fuzzer found it: a renewal rate of 10^13 s put the alarm after 2189, which storage refuses.
+    const { key, limiter } = await limitedKey(["do-api"], { quota_max: 5, quota_renewal_rate: 1e13 });
+    expect((await send("/do-api/x", { headers: keyHeader(key) })).status).toBe(200);
+    const alarm = await runInDurableObject(stubOf(limiter), (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+    expect(alarm).toBeLessThanOrEqual(Date.now() + 31 * 24 * 3_600_000);
+    expect(await runDurableObjectAlarm(stubOf(limiter))).toBe(true);
+    expect(await storedRows(limiter)).toEqual({ rate_log: 0, quota: 1 });
+  });
+
   it("store nothing for an identity that was only looked at", async () => {
     const { hash, limiter } = await limitedKey(["do-api"], { quota_max: 5, quota_renewal_rate: 60 });
     const reply = await send(`/tyk/keys/${hash}?hashed=true`, { headers: adminHeaders });
