@@ -19,6 +19,8 @@ export default defineConfig(async () => {
           bindings: {
             TYK_GW_SECRET: testSecret,
             PORTCULLIS_CONFIG_CHECK_SECONDS: "0",
+            // /hello reuses its store check this long; short, so the health tests see Redis stop and start.
+            TYK_GW_LIVENESSCHECK_CHECKDURATION: "0.2",
             TYK_GW_STORAGE_TYPE: "upstash",
             UPSTASH_REDIS_REST_URL: adapterUrl,
             UPSTASH_REDIS_REST_TOKEN: token,
