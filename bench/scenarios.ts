@@ -19,6 +19,7 @@ import {
   transformRequestBody,
   guardedListenPath,
 } from "./seed";
+import { oasKeylessListenPath, oasPlainListenPath, oasValidateListenPath, validatedRequestBody } from "./seed-oas";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
 
 /** Where each contestant listens, once started. */
@@ -80,6 +81,12 @@ const smallBytes = Buffer.byteLength(smallBody);
 const transformSide = (origins: Origins, listenPath: string): Side => ({
   label: "gateway",
   target: { url: small(origins.gateway, listenPath), method: "POST", body: transformRequestBody, headers: { "Content-Type": "application/json" } },
+  pid: origins.pids.gateway,
+});
+/** A 1 KB JSON POST to one of the gateway's OAS APIs (validated or not). */
+const validatedSide = (origins: Origins, listenPath: string): Side => ({
+  label: "gateway",
+  target: { url: small(origins.gateway, listenPath), method: "POST", body: validatedRequestBody, headers: { "Content-Type": "application/json" } },
   pid: origins.pids.gateway,
 });
 /** A browser's cross-origin request from an allowed address. */
@@ -187,6 +194,30 @@ export const scenarios: MeasuredScenario[] = [
     probes: (origins) => [
       { url: small(origins.gateway, pluginsListenPath), status: 200, bytes: smallBytes },
       { url: small(origins.gateway, keylessListenPath), status: 200, bytes: smallBytes },
+    ],
+  },
+  {
+    // The same keyless API stored as classic and as Tyk OAS: both compile to one model, so the format must not matter (goal ≥ 0.98).
+    id: "oas-vs-classic",
+    title: "Keyless API stored as Tyk OAS vs the same API as classic",
+    gateway: "basic",
+    baseline: (origins) => ({ ...gatewaySide(origins, small(origins.gateway, keylessListenPath)), label: "gateway, classic API" }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, oasKeylessListenPath)),
+    probes: (origins) => [
+      { url: small(origins.gateway, oasKeylessListenPath), status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, keylessListenPath), status: 200, bytes: smallBytes },
+    ],
+  },
+  {
+    // Baseline is the same OAS API without validateRequest: the ratio is the cost of reading and checking a 1 KB JSON body.
+    id: "oas-validate-1kb",
+    title: "Tyk OAS validateRequest on a 1 KB JSON POST vs the same API without",
+    gateway: "basic",
+    baseline: (origins) => ({ ...validatedSide(origins, oasPlainListenPath), label: "gateway, no validation" }),
+    scenario: (origins) => validatedSide(origins, oasValidateListenPath),
+    probes: (origins) => [
+      { url: small(origins.gateway, oasValidateListenPath), status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, oasPlainListenPath), status: 200, bytes: smallBytes },
     ],
   },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),

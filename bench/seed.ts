@@ -2,6 +2,7 @@ import { createHash, createHmac, createSign, generateKeyPairSync, randomUUID } f
 import { configVersionKey, storageKey } from "../src/store/store";
 import type { StoreSeed } from "./contestants";
 import { smallPath } from "./upstream";
+import { oasApis } from "./seed-oas";
 
 /*
  * What the bench stores in GATEWAY_KV, written straight into Miniflare's KV in
@@ -270,6 +271,8 @@ export function basicSeed(upstreamOrigin: string, oidc?: { issuer: string; clien
       entry("apis", "bench-transform", transformApi(upstreamOrigin, smallPath, true)),
       entry("apis", "bench-transform-plain", transformApi(upstreamOrigin, smallPath, false)),
       entry("apis", authApiId, apiDefinition(authApiId, authListenPath, upstreamOrigin, false)),
+      // Stored as Tyk OAS documents, as the Gateway API stores them.
+      ...oasApis(upstreamOrigin).map(([id, document]) => entry("apis", id, document)),
       entry("keys", sha256Hex(authKey), session),
       [configVersionKey, "bench-1"],
     ],

@@ -1,12 +1,15 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type TykSourceOptions, tykSourceDefaults } from "./from-tyk";
+import type { ImportParams } from "../src/oas/import";
+import type { OpenApiImport } from "./oas";
 import { runSeed, type SeedOptions, type TargetName } from "./seed";
 
 const usage = `usage: npm run seed -- <dir> [options]
        npm run seed -- --from-tyk <url> [--save-to <dir>] [options]
+       npm run seed -- [<dir>] --import-openapi <file> [import options] [options]
 
-Validates a Tyk-style directory (apps/*.json, policies/policies.json, keys/*.json),
+Validates a Tyk-style directory (apps/*.json, Tyk OAS apps/*.yaml|yml|json, policies/policies.json, keys/*.json),
 or what a running Tyk Gateway's API gives out, and writes it to the gateway's store.
 Nothing is written if any document is invalid.
 
@@ -28,7 +31,18 @@ reading from a running Tyk (GET /tyk/apis, /tyk/policies, /tyk/keys):
   --tyk-hashed-keys true|false   whether that Tyk hashes keys (its hash_keys; default true)
   --tyk-timeout <ms>             per request (default ${tykSourceDefaults.timeoutMs})
   --tyk-max-keys <n>             refuse a key listing longer than this (default ${tykSourceDefaults.maxKeys})
-  --save-to <dir>                also save what was read there as a seed directory (a new or empty one)`;
+  --save-to <dir>                also save what was read there as a seed directory (a new or empty one)
+
+importing a plain OpenAPI 3 document (JSON or YAML) as a Tyk OAS API, as POST /tyk/apis/oas/import does:
+  --import-openapi <file>        the document; its API id is --api-id, else the file name without its extension
+  --upstream-url <url>           upstream (default: the document's first server)
+  --listen-path <path>           listen path (default /)
+  --custom-domain <host>         custom domain
+  --api-id <id>                  API id
+  --allow-list                   allow every operation (Tyk's allowList=true)
+  --validate-request             validate requests of operations with parameters or a JSON body (validateRequest=true)
+  --mock-response                mock responses from the document's examples (mockResponse=true)
+  --authentication               enable the document's security schemes (authentication=true)`;
 
 const targets: readonly TargetName[] = ["local", "remote", "upstash"];
 
@@ -58,6 +72,15 @@ function parseFlags(argv: string[]) {
         "tyk-timeout": { type: "string", default: String(tykSourceDefaults.timeoutMs) },
         "tyk-max-keys": { type: "string", default: String(tykSourceDefaults.maxKeys) },
         "save-to": { type: "string" },
+        "import-openapi": { type: "string" },
+        "upstream-url": { type: "string" },
+        "listen-path": { type: "string" },
+        "custom-domain": { type: "string" },
+        "api-id": { type: "string" },
+        "allow-list": { type: "boolean" },
+        "validate-request": { type: "boolean" },
+        "mock-response": { type: "boolean" },
+        authentication: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -87,10 +110,39 @@ function tykSource(values: Flags, env: NodeJS.ProcessEnv): TykSourceOptions | st
   return { ...tykSourceDefaults, url, secret, hashedKeys: hashed === "true", timeoutMs, maxKeys };
 }
 
+const importFlagNames = [
+  "upstream-url",
+  "listen-path",
+  "custom-domain",
+  "api-id",
+  "allow-list",
+  "validate-request",
+  "mock-response",
+  "authentication",
+] as const;
+
+/** The OpenAPI import the flags describe, if any; the flags are those of Tyk's import endpoint. */
+function openApiImport(values: Flags, cwd: string): OpenApiImport | undefined {
+  const file = values["import-openapi"];
+  if (file === undefined) return undefined;
+  const params: ImportParams = {
+    upstreamURL: values["upstream-url"],
+    listenPath: values["listen-path"],
+    customDomain: values["custom-domain"],
+    apiID: values["api-id"],
+    allowList: values["allow-list"],
+    validateRequest: values["validate-request"],
+    mockResponse: values["mock-response"],
+    authentication: values.authentication,
+  };
+  return { file: resolve(cwd, file), params: Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined)) };
+}
+
 /** The directory to read, or the Tyk to read from and where to save it; or the message to print. */
 function source(values: Flags, positionals: string[], cwd: string): Pick<SeedOptions, "dir" | "fromTyk"> | string {
   if (values["from-tyk"] === undefined) {
     if (values["save-to"] !== undefined) return "--save-to only applies to --from-tyk";
+    if (positionals.length === 0 && values["import-openapi"] !== undefined) return { dir: undefined };
     if (positionals.length !== 1) return `expected exactly one directory, got ${positionals.length}`;
     return { dir: resolve(cwd, positionals[0]!) };
   }
@@ -108,6 +160,9 @@ function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { mes
   if (values.help) return { message: usage, exitCode: 0 };
   const from = source(values, positionals, cwd);
   if (typeof from === "string") return { message: `${from}\n\n${usage}`, exitCode: 2 };
+  const importFlags = importFlagNames.filter((name) => values[name] !== undefined);
+  if (values["import-openapi"] === undefined && importFlags.length > 0)
+    return { message: `--${importFlags[0]} only applies to --import-openapi\n\n${usage}`, exitCode: 2 };
   if (!isTarget(values.target)) return { message: `--target must be one of ${targets.join(", ")}\n\n${usage}`, exitCode: 2 };
   if (values["persist-to"] && values.target !== "local") return { message: "--persist-to only applies to --target local", exitCode: 2 };
   return {
@@ -122,6 +177,7 @@ function parseCli(argv: string[], cwd: string): { options: SeedOptions } | { mes
       persistTo: values["persist-to"] && resolve(cwd, values["persist-to"]),
       hashKeys: values["hash-keys"],
       hashFunction: values["hash-function"],
+      openApiImport: openApiImport(values, cwd),
     },
   };
 }

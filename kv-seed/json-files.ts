@@ -22,20 +22,21 @@ export async function isDirectory(path: string): Promise<boolean> {
  * both pass through the same checks.
  */
 export interface SeedSource {
-  /** The `.json` files directly inside `sub` (apps, policies, keys), sorted, as paths like `apps/x.json`. */
-  list(sub: string): Promise<string[]>;
+  /** The files directly inside `sub` (apps, policies, keys) ending in one of `extensions` (default `.json`), sorted, as paths like `apps/x.json`. */
+  list(sub: string, extensions?: readonly string[]): Promise<string[]>;
   /** The text of one listed file. */
   read(file: string): Promise<string>;
 }
 
 export function directorySource(dir: string): SeedSource {
-  return { list: (sub) => jsonFiles(dir, sub), read: (file) => readFile(join(dir, file), "utf8") };
+  return { list: (sub, extensions) => jsonFiles(dir, sub, extensions), read: (file) => readFile(join(dir, file), "utf8") };
 }
 
 /** Files held in memory, keyed by their path (`apps/x.json`). */
 export function memorySource(files: ReadonlyMap<string, string>): SeedSource {
   return {
-    list: async (sub) => [...files.keys()].filter((file) => file.startsWith(`${sub}/`) && file.endsWith(".json")).sort(),
+    list: async (sub, extensions = [".json"]) =>
+      [...files.keys()].filter((file) => file.startsWith(`${sub}/`) && extensions.some((extension) => file.endsWith(extension))).sort(),
     read: async (file) => {
       const text = files.get(file);
       if (text === undefined) throw new Error("no such file");
@@ -44,10 +45,10 @@ export function memorySource(files: ReadonlyMap<string, string>): SeedSource {
   };
 }
 
-/** The `.json` files directly inside `dir/sub`, sorted, as paths relative to `dir`. */
-export async function jsonFiles(dir: string, sub: string): Promise<string[]> {
+/** The `.json` (or `extensions`) files directly inside `dir/sub`, sorted, as paths relative to `dir`. */
+export async function jsonFiles(dir: string, sub: string, extensions: readonly string[] = [".json"]): Promise<string[]> {
   if (!(await isDirectory(join(dir, sub)))) return [];
-  const names = (await readdir(join(dir, sub))).filter((name) => name.endsWith(".json")).sort();
+  const names = (await readdir(join(dir, sub))).filter((name) => extensions.some((extension) => name.endsWith(extension))).sort();
   // stat follows symlinks, so a linked-in definition counts like a copied one.
   const isFile = await Promise.all(names.map(async (name) => (await stat(join(dir, sub, name)).catch(() => null))?.isFile() ?? false));
   return names.filter((_, index) => isFile[index]).map((name) => `${sub}/${name}`);

@@ -8,6 +8,8 @@ import { compileDefinition } from "../src/compile";
 import { parseGatewayConfig } from "../src/config";
 import { policySchema, sessionSchema } from "../src/session/schema";
 import { directorySource, isDirectory, readJson, type SeedSource, sizeError } from "./json-files";
+import { isOasDocument } from "../src/oas/document";
+import { compileOasSeed, definitionExtensions, importOpenApiFile, type OpenApiImport, parseYamlDefinition, plainOpenApiError, type SeedCompile } from "./oas";
 import { referenceWarnings } from "./references";
 
 /*
@@ -53,6 +55,8 @@ export interface ReadOptions {
   minTokenLength: number;
   /** Unhashed, a key string is its own storage id and must fit the store's key limit. Default true. */
   hashKeys?: boolean;
+  /** A plain OpenAPI file to import as a Tyk OAS API beside the directory's (`--import-openapi`). */
+  openApiImport?: OpenApiImport;
 }
 
 /** Which fields are honoured does not depend on the gateway's settings; defaults are enough to compile. */
@@ -84,6 +88,11 @@ function documentIssues(parsed: z.ZodSafeParseResult<unknown>, bounds: z.ZodType
   return bounds.safeParse(raw).error?.issues ?? [];
 }
 
+function sizeIssues(raw: unknown): string[] {
+  const tooLarge = sizeError(raw);
+  return tooLarge ? [tooLarge] : [];
+}
+
 /** What the Gateway API would refuse in a definition beyond the schema: its size, its id, its lengths. */
 function writeIssues(raw: unknown, apiId: string): string[] {
   const tooLarge = sizeError(raw);
@@ -91,20 +100,50 @@ function writeIssues(raw: unknown, apiId: string): string[] {
   return [...(tooLarge ? [tooLarge] : []), ...(badId ? [`api_id: ${badId}`] : []), ...lengthIssues(raw)];
 }
 
-async function readApis(source: SeedSource, errors: string[]): Promise<ApiSeed[]> {
+/** A classic definition compiled, with what the Gateway API would refuse in it beyond its schema. */
+function compileClassicSeed(file: string, raw: unknown): SeedCompile {
+  const compiled = compileDefinition(raw, compileConfig);
+  if (!compiled.ok) return { ok: false, errors: compiled.issues.map((line) => `${file}: ${line}`) };
+  return { ok: true, id: compiled.api.id, compiled, classic: raw as JsonObject };
+}
+
+async function readDefinition(source: SeedSource, file: string, errors: string[]): Promise<unknown> {
+  if (file.endsWith(".json")) return readJson(source, file, errors);
+  try {
+    return parseYamlDefinition(file, await source.read(file), errors);
+  } catch (error) {
+    errors.push(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** apps/ (classic and Tyk OAS definitions) and the OpenAPI import, if any: one id and one route per API across all of them. */
+async function readApis(source: SeedSource, errors: string[], openApiImport: OpenApiImport | undefined): Promise<ApiSeed[]> {
   const apis: ApiSeed[] = [];
   const fileById = new Map<string, string>();
   const routes = new RouteClaims<string>();
-  for (const file of await source.list("apps")) {
-    const raw = await readJson(source, file, errors);
+  // Read one at a time, so each file's problems are listed together, in file order.
+  const definitions: [file: string, read: () => Promise<unknown>][] = (await source.list("apps", definitionExtensions)).map((file) => [
+    file,
+    () => readDefinition(source, file, errors),
+  ]);
+  if (openApiImport) definitions.push([openApiImport.file, () => importOpenApiFile(openApiImport, errors)]);
+  for (const [file, read] of definitions) {
+    const raw = await read();
     if (raw === undefined) continue;
-    const compiled = compileDefinition(raw, compileConfig);
-    if (!compiled.ok) {
-      errors.push(...compiled.issues.map((line) => `${file}: ${line}`));
+    const plain = plainOpenApiError(file, raw);
+    if (plain) {
+      errors.push(plain);
       continue;
     }
+    const seed = isOasDocument(raw) ? compileOasSeed(file, raw, compileConfig) : compileClassicSeed(file, raw);
+    if (!seed.ok) {
+      errors.push(...seed.errors);
+      continue;
+    }
+    const { compiled } = seed;
     const { api } = compiled;
-    const issues = writeIssues(raw, api.id);
+    const issues = [...writeIssues(seed.classic, api.id), ...(seed.classic === raw ? [] : sizeIssues(raw))];
     if (issues.length > 0) {
       errors.push(...issues.map((line) => `${file}: ${line}`));
       continue;
@@ -259,7 +298,7 @@ export async function readSeedDir(dir: string, options: ReadOptions): Promise<Re
 /** Reads and validates everything a source holds; on any error returns every error and no documents. */
 export async function readSeedSource(source: SeedSource, options: ReadOptions): Promise<ReadResult> {
   const errors: string[] = [];
-  const apis = await readApis(source, errors);
+  const apis = await readApis(source, errors, options.openApiImport);
   const { policies, files: policyFiles } = await readPolicies(source, errors);
   const keys = await readKeys(source, options, errors);
   if (errors.length > 0) return { ok: false, errors };

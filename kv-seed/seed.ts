@@ -1,6 +1,7 @@
 import { ConfigError } from "../src/config";
 import { readFromTyk, type TykSourceOptions } from "./from-tyk";
 import { memorySource } from "./json-files";
+import type { OpenApiImport } from "./oas";
 import { configVersionEntry, planEntries, type SeedEntry } from "./plan";
 import { type ReadOptions, type ReadResult, readSeedDir, readSeedSource, type SeedSet } from "./read";
 import { saveExport } from "./save-export";
@@ -22,6 +23,8 @@ export interface SeedOptions extends SettingFlags {
   persistTo: string | undefined;
   /** Refuse to write anything when an API definition sets a field the gateway does not honour. */
   strict: boolean;
+  /** A plain OpenAPI file imported as a Tyk OAS API (with or without a directory). */
+  openApiImport?: OpenApiImport;
 }
 
 export interface Output {
@@ -80,7 +83,11 @@ async function write(entries: SeedEntry[], options: SeedOptions, vars: Vars): Pr
 
 /** Reads the directory, or fetches from Tyk (saving the files to `dir` when given); null after printing why it failed. */
 async function readSource(options: SeedOptions, settings: ReadOptions, output: Output): Promise<ReadResult | null> {
-  if (!options.fromTyk) return readSeedDir(options.dir ?? ".", settings);
+  if (!options.fromTyk) {
+    // An import alone needs no directory.
+    if (options.dir === undefined && options.openApiImport) return readSeedSource(memorySource(new Map()), settings);
+    return readSeedDir(options.dir ?? ".", settings);
+  }
   try {
     const fetched = await readFromTyk(options.fromTyk);
     output.info(`read ${count(fetched.files.size, "document file")} from the Tyk Gateway API at ${options.fromTyk.url}`);
@@ -109,10 +116,12 @@ export async function runSeed(options: SeedOptions, output: Output): Promise<Exi
     return 2;
   }
 
-  const result = await readSource(options, settings, output);
+  const result = await readSource(options, { ...settings, openApiImport: options.openApiImport }, output);
   if (!result) return 1;
   if (!result.ok) {
-    output.error(`kv-seed: ${count(result.errors.length, "problem")} in ${options.fromTyk?.url ?? options.dir}; nothing was written`);
+    output.error(
+      `kv-seed: ${count(result.errors.length, "problem")} in ${options.fromTyk?.url ?? options.dir ?? options.openApiImport?.file}; nothing was written`,
+    );
     for (const line of result.errors) output.error(`  ${line}`);
     return 1;
   }

@@ -9,6 +9,7 @@ import type { GatewayConfig } from "./config";
 import { isolateLogger } from "./lib/logger";
 import { messages, TykError } from "./lib/tyk-error";
 import { formatIssues, issueLines } from "./lib/validation";
+import { classicForm, regionView } from "./oas/classic-form";
 import { pipeline } from "./pipeline";
 import { servedInRegion } from "./snapshot/regions";
 
@@ -47,8 +48,19 @@ function invalid(issues: readonly z.core.$ZodIssue[]): CompileResult {
   return { ok: false, error: formatIssues(issues), issues: issueLines(issues) };
 }
 
-/** `features` is the pipeline; tests pass their own list to stop a chain early. */
+/**
+ * `features` is the pipeline; tests pass their own list to stop a chain early.
+ * A Tyk OAS document is converted to its classic form first (src/oas/), then
+ * compiled like any classic definition; what it sets that has no classic
+ * mapping joins the manifest's warnings.
+ */
 export function compileDefinition(raw: unknown, config: GatewayConfig, features: readonly Feature[] = pipeline): CompileResult {
+  const form = classicForm(raw);
+  if (!form.ok) return { ok: false, error: form.error, issues: form.issues };
+  return compileClassic(form.definition, config, features, form.warnings);
+}
+
+function compileClassic(raw: unknown, config: GatewayConfig, features: readonly Feature[], unmapped: readonly FieldWarning[]): CompileResult {
   const core = coreDefinitionSchema.safeParse(raw);
   if (!core.success) {
     return invalid([...core.error.issues, ...features.flatMap((feature) => feature.validate(raw))]);
@@ -68,7 +80,7 @@ export function compileDefinition(raw: unknown, config: GatewayConfig, features:
   }
   if (issues.length > 0) return invalid(issues);
 
-  const warnings = [...manifestOf(features).check(raw as Record<string, unknown>), ...reported];
+  const warnings = [...manifestOf(features).check(raw as Record<string, unknown>), ...reported, ...unmapped];
   const notServed = warnings.filter((warning) => warning.security).map((warning) => warning.field);
   const chain = notServed.length > 0 ? refusal(steps, notServed) : steps;
   const handle = compose(chain.map((entry) => entry.step));
@@ -85,7 +97,7 @@ export function compileStoredApis(documents: Map<string, unknown>, config: Gatew
   const routes = new Set<string>();
   for (const [id, raw] of documents) {
     // A segmented gateway does not compile another region's APIs: they answer the plain 404.
-    if (!servedInRegion(raw, config.region)) continue;
+    if (!servedInRegion(regionView(raw), config.region)) continue;
     const log = isolateLogger.with({ api_id: id });
     const result = compileDefinition(raw, config, features);
     if (!result.ok) {

@@ -15,6 +15,7 @@ import { ipAllowList, ipBlockList } from "./features/ip-lists";
 import { keyExpiry } from "./features/key-expiry";
 import { methodTransform } from "./features/method-transform";
 import { metrics } from "./features/metrics";
+import { mockResponse } from "./features/mock-response";
 import { mutualTls } from "./features/mutual-tls";
 import { oauthEndpoints } from "./features/oauth-endpoints";
 import { postKeyAuthPlugins, postPlugins, prePlugins, responsePlugins } from "./features/plugin-hooks";
@@ -29,6 +30,7 @@ import { transformHeaders } from "./features/transform-headers";
 import { sizeLimits } from "./features/size-limits";
 import { rewriteUrl } from "./features/url-rewrite";
 import { validateJson } from "./features/validate-json";
+import { validateRequest } from "./features/validate-request";
 import { versionCheck } from "./features/version-check";
 import { virtualEndpoints } from "./features/virtual-endpoints";
 
@@ -62,6 +64,7 @@ export const pipeline: readonly Feature[] = [
   granularAccess, //       access_rights.allowed_urls
   rateLimits, //           key rate limit, quota, then API limits, each counted in a RateLimiter Durable Object
   validateJson, //         extended_paths.validate_json: JSON schema check of the body (400 / 422)
+  validateRequest, //      extended_paths.validate_request (Tyk OAS validateRequest): parameters and body against the operation's schemas (422)
   bodyTransform, //        extended_paths.transform: the body through a Go template (JSON / XML input); Tyk runs it after ValidateJSON
   globalHeaders, //        version global_headers / global_headers_remove
   transformHeaders, //     extended_paths.transform_headers (first matching entry)
@@ -71,6 +74,7 @@ export const pipeline: readonly Feature[] = [
   //                       injector (Tyk transforms the body first) and before rewrites, as Tyk matches the path as it arrived
   methodTransform, //      method_transforms → upstream method
   rewriteUrl, //           url_rewrites, with triggers and context variables
+  mockResponse, //         extended_paths.mock_response (Tyk OAS mockResponse): answers without the upstream; after auth and transforms, as in Tyk
   responseCaching, //      cache_options + extended_paths.cache/advance_cache_config: answers from the Cache API (x-tyk-cached-response), stores misses
   virtualEndpoints, //     extended_paths.virtual: a registered plugin answers ({Body, Headers, Code}); proxy_on_error goes on upstream instead of 500
   postPlugins, //          custom_middleware.post: plugins last before the proxy (they see the rewritten path and method)

@@ -2,7 +2,10 @@ import { Hono, type Context } from "hono";
 import { compileDefinition } from "../compile";
 import type { GatewayEnv } from "../chain/gateway";
 import { lengthIssues, routeTaken, storedRouteClaims } from "../apidef/write-rules";
+import { isOasDocument } from "../oas/document";
 import { idError, isStorable, quoteId } from "./ids";
+import { classicFormOf, classicForms } from "./oas-stored";
+import { oasMessages } from "./oas-write";
 import { apiError, bodyRefused, methodNotSupported, modified, readJsonBody, stringField } from "./responses";
 
 /*
@@ -20,15 +23,16 @@ type AdminContext = Context<GatewayEnv>;
 const notFound = (c: AdminContext) => apiError(c, 404, "API not found");
 const invalid = (c: AdminContext, reason: string) => apiError(c, 400, `Validation of API Definition failed. Reason: ${reason}.`);
 
+/** Every API, Tyk OAS ones in their classic form (`is_oas: true`), as Tyk lists them. */
 async function listApis(c: AdminContext): Promise<Response> {
   const documents = await c.get("gateway").store.getAll("apis");
-  return c.json([...documents.values()], 200);
+  return c.json([...classicForms(documents).values()], 200);
 }
 
 async function getApi(c: AdminContext): Promise<Response> {
   const id = c.req.param("id") ?? "";
   const document = isStorable("apis", id) ? await c.get("gateway").store.get("apis", id) : null;
-  return document === null ? notFound(c) : c.json(document, 200);
+  return document === null ? notFound(c) : c.json(classicFormOf(document), 200);
 }
 
 type IdCheck = { ok: true; id: string } | { ok: false; message: string };
@@ -50,6 +54,7 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
   if (!body.ok) return bodyRefused(c, body.problem, "Request malformed");
   if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) return apiError(c, 400, "Request malformed");
   const raw = body.value;
+  if (isOasDocument(raw)) return apiError(c, 400, oasMessages.notMigrated);
   const id = checkApiId(raw, urlId);
   if (!id.ok) return apiError(c, 400, id.message);
   const apiId = id.id;
@@ -63,8 +68,9 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
   const stored = await store.getAll("apis");
   const updating = c.req.method === "PUT";
   if (updating && !stored.has(apiId)) return notFound(c);
+  if (isOasDocument(stored.get(apiId))) return apiError(c, 400, oasMessages.oasOnClassicEndpoint);
   // Checked against the store, not the served snapshot, so writes not yet reloaded count too.
-  const owner = storedRouteClaims(stored, apiId).claim(compiled.api, compiled.active, apiId);
+  const owner = storedRouteClaims(classicForms(stored), apiId).claim(compiled.api, compiled.active, apiId);
   if (owner !== undefined) return invalid(c, routeTaken(compiled.api, `API ${quoteId(owner)}`));
   await store.put("apis", apiId, raw);
   await c.get("gateway").revocations?.announceDocument("apis", apiId, raw);
@@ -72,7 +78,8 @@ async function saveApi(c: AdminContext, urlId: string | undefined): Promise<Resp
   return modified(c, apiId, updating ? "modified" : "added", undefined, { warnings: compiled.warnings });
 }
 
-async function deleteApi(c: AdminContext): Promise<Response> {
+/** Either format: Tyk's OAS route deletes through this handler too. */
+export async function deleteApi(c: AdminContext): Promise<Response> {
   const apiId = c.req.param("id") ?? "";
   // Tyk answers a missing definition with 500 "Delete failed"; it is the caller's mistake, so 404.
   if (!isStorable("apis", apiId) || !(await c.get("gateway").store.delete("apis", apiId))) return notFound(c);

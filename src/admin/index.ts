@@ -6,6 +6,7 @@ import { apiRoutes } from "./apis";
 import { certRoutes } from "./certs";
 import { cacheRoutes } from "./cache";
 import { keyRoutes } from "./keys";
+import { oasRoutes } from "./oas";
 import { oauthClientRoutes } from "./oauth-clients";
 import { oauthTokenRoutes } from "./oauth-tokens";
 import { policyRoutes } from "./policies";
@@ -19,6 +20,8 @@ adminApi.use(requireAdminSecret);
 adminApi.route("/", reloadRoutes);
 adminApi.all("/reload", methodNotSupported);
 adminApi.all("/reload/group", methodNotSupported);
+// Before the classic routes, so `/apis/oas` is not read as the id "oas".
+adminApi.route("/", oasRoutes);
 adminApi.route("/", apiRoutes);
 adminApi.route("/", keyRoutes);
 adminApi.route("/", policyRoutes);

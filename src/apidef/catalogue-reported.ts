@@ -22,7 +22,6 @@ const honouredProcessors = new Set(["header_injector", "response_body_transform"
 export const reportedFeatures: readonly UnsupportedFeature[] = [
   endpointFeature("JQ request transform", "transform_jq", false),
   endpointFeature("JQ response transform", "transform_jq_response", false),
-  endpointFeature("Mock response", "mock_response", false),
   endpointFeature("Persisted GraphQL query", "persist_graphql", false),
   // It only caches the identity an auth_check plugin found; the plugin (honoured) runs on every request instead.
   {

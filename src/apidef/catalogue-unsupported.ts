@@ -149,7 +149,7 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
   {
     // The OAS half of such an API (operation allow lists, request validation, OR-ed auth, scope checks) is not in this definition.
     name: "Tyk OAS API",
-    fields: ["is_oas", "security_requirements", "security_requirement_scopes", "version_data.versions.*.extended_paths.validate_request"],
+    fields: ["is_oas", "security_requirements", "security_requirement_scopes"],
     security: true,
     switch: "is_oas",
     active: (definition) => on(definition.is_oas),
