@@ -18,6 +18,11 @@ export default defineConfig({
           PORTCULLIS_EVENT_RETRY_SECONDS: "1",
           PORTCULLIS_EVENT_WEBHOOK_TIMEOUT_SECONDS: "1",
         },
+        // Edge mode's Rate Limiting bindings (test/ratelimit/edge.test.ts), named after the rate they count.
+        ratelimits: {
+          EDGE_RATE_LIMIT_5_PER_10: { namespace_id: "9001", simple: { limit: 5, period: 10 } },
+          EDGE_RATE_LIMIT_3_PER_60: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+        },
         // The gateway consumes its own events queue; two retries keep the dead-letter test short.
         queueConsumers: { "portcullis-events": { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: "portcullis-events-dlq" } },
         // A test-only consumer of the analytics queue, so tests can read what the gateway sent.

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { unstable_readConfig } from "wrangler";
@@ -102,4 +102,13 @@ export async function bundleWorker(configPath: string, outdir: string, cwd: stri
     gzipBytes: gzipSync(source, { level: 9 }).length,
     composition: composition(source.toString("utf8")),
   };
+}
+
+/** A Worker that answers 200 to everything and does nothing else: with the gateway's bindings, the start-up baseline for its bundle. */
+export async function emptyWorker(outdir: string): Promise<Bundle> {
+  const source = 'export default { fetch() { return new Response("ok"); } };\n';
+  await mkdir(outdir, { recursive: true });
+  const scriptPath = join(outdir, "index.js");
+  await writeFile(scriptPath, source);
+  return { scriptPath, bytes: source.length, gzipBytes: gzipSync(source, { level: 9 }).length, composition: [] };
 }

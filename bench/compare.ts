@@ -1,4 +1,5 @@
 import type { LoadGenerator, LoadResult, LoadSpec, LoadTarget } from "./load";
+import { renice } from "./priority";
 import { cpuTimeNs, median } from "./system";
 
 export interface Plan {
@@ -10,6 +11,13 @@ export interface Plan {
   pacedPairs: number;
   startupRepeats: number;
   storeReadsSec: number;
+  /**
+   * The latency figure's own paced phase (the keyless goal): many short pairs, because one
+   * stall of a workerd or wrk process decides the p99 of any run it lands in, and the
+   * median of per-pair differences only shrugs off the pairs it spoils when there are many.
+   */
+  latencyPairs: number;
+  latencyRunSec: number;
 }
 
 /**
@@ -17,8 +25,42 @@ export interface Plan {
  * from a neighbour lands on both sides of a pair, and the median of pairs
  * shrugs off the pairs it does not.
  */
-export const fullPlan: Plan = { connections: 32, warmupSec: 2, runSec: 1, pairs: 12, pacedRunSec: 2, pacedPairs: 6, startupRepeats: 3, storeReadsSec: 5 };
-export const quickPlan: Plan = { connections: 32, warmupSec: 1, runSec: 1, pairs: 4, pacedRunSec: 1, pacedPairs: 2, startupRepeats: 1, storeReadsSec: 2 };
+export const fullPlan: Plan = {
+  connections: 32,
+  warmupSec: 2,
+  runSec: 1,
+  pairs: 12,
+  pacedRunSec: 2,
+  pacedPairs: 6,
+  startupRepeats: 3,
+  storeReadsSec: 5,
+  latencyPairs: 30,
+  latencyRunSec: 1,
+};
+export const quickPlan: Plan = {
+  connections: 32,
+  warmupSec: 1,
+  runSec: 1,
+  pairs: 4,
+  pacedRunSec: 1,
+  pacedPairs: 2,
+  startupRepeats: 1,
+  storeReadsSec: 2,
+  latencyPairs: 12,
+  latencyRunSec: 1,
+};
+
+/** How many paced pairs, of how long, a comparison runs: the plan's, or the latency figure's longer series. */
+export interface PacedPhase {
+  pairs: number;
+  runSec: number;
+  /**
+   * Runs the paced phase with these processes (both servers, the upstream) and wrk at this nice
+   * value, then puts them back at 0: on a shared machine the other load then cannot deschedule
+   * them for the tens of milliseconds that would decide a p99. Needs root or CAP_SYS_NICE.
+   */
+  priority?: { nice: number; pids: (number | undefined)[] };
+}
 
 /** Wall-clock budget: a run that would end past the deadline is not started. */
 export class Budget {
@@ -80,12 +122,61 @@ export interface Comparison {
   /** scenario − baseline at the same pace, median over the pairs. */
   addedP50Ms: number;
   addedP99Ms: number;
+  /** Distribution-free 95% confidence interval of that median (order statistics of the pair differences); NaN with fewer than 6 pairs. */
+  addedP99IntervalMs: [low: number, high: number];
+  /**
+   * The same over the paced pairs in which both sides kept up with the pace (≥ 80% of the rate:
+   * pacing is closed loop, so a few ms of latency already cost a few percent). A side that fell
+   * further behind was queueing (the machine's other load took its CPU), and its p99 measures
+   * overload, not half load.
+   */
+  atPace: { pairs: number; addedP50Ms: number; addedP99Ms: number; addedP99IntervalMs: [low: number, high: number] };
+  /** The nice value the paced phase ran at, when it was raised (PacedPhase.priority). */
+  pacedNice?: number;
+  /**
+   * Server-side: the serving process's CPU time per request, scenario − baseline at the same
+   * pace, median over the pairs. The gateway's own work per request, untouched by the
+   * scheduling stalls that move client-side percentiles on a shared machine.
+   */
+  addedCpuUs: number;
+  addedCpuIntervalUs: [low: number, high: number];
   /** Runs cut for lack of time, and any requests that failed. */
   warnings: string[];
 }
 
 function failures(pairs: Pair[]): number {
   return pairs.reduce((sum, pair) => sum + pair.baseline.failed + pair.scenario.failed, 0);
+}
+
+/**
+ * 95% confidence interval of the median of `values` from their order statistics: the k-th
+ * smallest and k-th largest, with k the largest rank such that a Binomial(n, ½) falls below
+ * it with probability ≤ 2.5%. Assumes nothing about the distribution; needs n ≥ 6.
+ */
+export function medianInterval(values: number[]): [low: number, high: number] {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = sorted.length;
+  let below = 0;
+  let term = 0.5 ** n;
+  let k = 0;
+  // below = P(X ≤ k - 1) for X ~ Binomial(n, ½), grown one rank at a time.
+  while (k < n && below + term <= 0.025) {
+    below += term;
+    term = (term * (n - k)) / (k + 1);
+    k += 1;
+  }
+  if (k === 0) return [Number.NaN, Number.NaN];
+  return [sorted[k - 1]!, sorted[n - k]!];
+}
+
+/** scenario − baseline latency at the same pace: medians of the per-pair differences. */
+function addedLatency(pairs: Pair[]): { addedP50Ms: number; addedP99Ms: number; addedP99IntervalMs: [low: number, high: number] } {
+  const p99s = pairs.map((pair) => pair.scenario.p99Ms - pair.baseline.p99Ms);
+  return {
+    addedP50Ms: median(pairs.map((pair) => pair.scenario.p50Ms - pair.baseline.p50Ms)),
+    addedP99Ms: median(p99s),
+    addedP99IntervalMs: medianInterval(p99s),
+  };
 }
 
 /** One run, with the serving process's CPU time per request when its pid is known. */
@@ -122,6 +213,7 @@ export async function compare(
   budget: Budget,
   /** Seconds to leave for the scenarios still to come. */
   reserveSec: number,
+  pacedPhase: PacedPhase = { pairs: plan.pacedPairs, runSec: plan.pacedRunSec },
 ): Promise<Comparison> {
   const warnings: string[] = [];
   const closed = { connections: plan.connections, durationSec: plan.runSec };
@@ -146,22 +238,31 @@ export async function compare(
   const baselineRps = median(saturated.map((pair) => pair.baseline.rps));
   const scenarioRps = median(saturated.map((pair) => pair.scenario.rps));
   const pacedRate = Math.max(10, Math.round(Math.min(baselineRps, scenarioRps) / 2));
-  const pacedSpec = { connections: plan.connections, durationSec: plan.pacedRunSec, rate: pacedRate };
+  const prioritised = pacedPhase.priority ? await renice(pacedPhase.priority.pids, pacedPhase.priority.nice) : false;
+  if (pacedPhase.priority && !prioritised) warnings.push("could not raise the paced phase's priority (needs root or CAP_SYS_NICE)");
+  const pacedNice = prioritised ? pacedPhase.priority?.nice : undefined;
+  const pacedSpec = { connections: plan.connections, durationSec: pacedPhase.runSec, rate: pacedRate, nice: pacedNice };
   const paced: Pair[] = [];
-  for (let index = 0; index < plan.pacedPairs; index++) {
-    if (index > 0 && !budget.allows(2 * plan.pacedRunSec + reserveSec)) {
-      warnings.push(`time budget: ${index} of ${plan.pacedPairs} paced pairs run`);
-      break;
+  try {
+    for (let index = 0; index < pacedPhase.pairs; index++) {
+      if (index > 0 && !budget.allows(2 * pacedPhase.runSec + reserveSec)) {
+        warnings.push(`time budget: ${index} of ${pacedPhase.pairs} paced pairs run`);
+        break;
+      }
+      paced.push(
+        await runPair(
+          index,
+          () => measure(generators.paced, baseline, pacedSpec),
+          () => measure(generators.paced, scenario, pacedSpec),
+        ),
+      );
     }
-    paced.push(
-      await runPair(
-        index,
-        () => measure(generators.paced, baseline, pacedSpec),
-        () => measure(generators.paced, scenario, pacedSpec),
-      ),
-    );
+  } finally {
+    if (prioritised && pacedPhase.priority) await renice(pacedPhase.priority.pids, 0);
   }
 
+  const keptPace = (result: LoadResult) => result.rps >= 0.8 * pacedRate;
+  const atPace = paced.filter((pair) => keptPace(pair.baseline) && keptPace(pair.scenario));
   const failed = failures(saturated) + failures(paced);
   if (failed > 0) warnings.push(`${failed} requests failed (socket errors, timeouts or non-2xx); the figures are suspect`);
   return {
@@ -182,8 +283,11 @@ export async function compare(
     scenarioPacedP50Ms: median(paced.map((pair) => pair.scenario.p50Ms)),
     baselinePacedP99Ms: median(paced.map((pair) => pair.baseline.p99Ms)),
     scenarioPacedP99Ms: median(paced.map((pair) => pair.scenario.p99Ms)),
-    addedP50Ms: median(paced.map((pair) => pair.scenario.p50Ms - pair.baseline.p50Ms)),
-    addedP99Ms: median(paced.map((pair) => pair.scenario.p99Ms - pair.baseline.p99Ms)),
+    ...addedLatency(paced),
+    atPace: { pairs: atPace.length, ...addedLatency(atPace) },
+    pacedNice,
+    addedCpuUs: median(paced.map((pair) => cpuOf(pair.scenario) - cpuOf(pair.baseline))),
+    addedCpuIntervalUs: medianInterval(paced.map((pair) => cpuOf(pair.scenario) - cpuOf(pair.baseline))),
     warnings,
   };
 }

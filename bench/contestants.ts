@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import type { Bundle, WorkerConfig } from "./bundle";
 import { childProcesses } from "./system";
@@ -37,10 +38,15 @@ const keptLogLines = 20;
 async function startContestant(name: string, workers: WorkerOptions[], options: RuntimeOptions): Promise<Contestant> {
   const recentLogs: string[] = [];
   const workerdBefore = new Set(await childProcesses("workerd"));
+  // Durable Object and KV storage on tmpfs when there is one: on disk every SQLite commit waits for this shared VM's
+  // fsync (5–60 ms), which measures the disk, not the gateway. Production commits replicate instead (see the
+  // round-trip section of the report).
+  const storage = existsSync("/dev/shm") ? await mkdtemp("/dev/shm/portcullis-bench-") : undefined;
   const startedAt = performance.now();
   const miniflare = new Miniflare({
     host: "127.0.0.1",
     port: 0,
+    ...(storage ? { resourcePersistencePath: storage } : {}),
     inspectorPort: options.inspectorPort,
     logRequests: false,
     telemetry: { enabled: false },
@@ -55,7 +61,11 @@ async function startContestant(name: string, workers: WorkerOptions[], options: 
   const direct = await miniflare.unsafeGetDirectURL(workers[0]?.config.name);
   const startMs = performance.now() - startedAt;
   const pid = (await childProcesses("workerd")).find((candidate) => !workerdBefore.has(candidate));
-  return { name, origin: direct.origin, startMs, pid, miniflare, recentLogs, stop: () => miniflare.dispose() };
+  const stop = async () => {
+    await miniflare.dispose();
+    if (storage) await rm(storage, { recursive: true, force: true });
+  };
+  return { name, origin: direct.origin, startMs, pid, miniflare, recentLogs, stop };
 }
 
 /** One bundled module with the gateway's compatibility settings; `direct` gives it its own loopback socket. */
@@ -80,6 +90,41 @@ function textBindings(values: Record<string, string>): Env {
 export async function startPassthrough(bundle: Bundle, config: WorkerConfig, upstreamOrigin: string, options: RuntimeOptions = {}): Promise<Contestant> {
   const worker = await workerOptions("passthrough", bundle, config, textBindings({ UPSTREAM_ORIGIN: upstreamOrigin }), true);
   return startContestant("pass-through", [worker], options);
+}
+
+/**
+ * The rate of the bench's rate-only key (bench/seed.ts), far above what the bench sends. Edge mode
+ * counts a Tyk rate on the Rate Limiting binding named after it (src/ratelimit/edge.ts), so the
+ * limits gateway gets that binding; the peer's binding counts the same rate.
+ */
+export const benchEdgeRate = { limit: 10_000_000, period: 60 } as const;
+const benchEdgeBinding = `EDGE_RATE_LIMIT_${benchEdgeRate.limit}_PER_${benchEdgeRate.period}`;
+
+/** The peer's KEYS entries: API key → `{"apis":[…]}`, as bench/peer expects them. */
+export type PeerKeys = [key: string, apis: string[]][];
+
+/** The Workers-user baseline (bench/peer, or its variant): Miniflare KV as KEYS, seeded before its first request, and a Rate Limiting binding. */
+export async function startPeer(
+  name: string,
+  bundle: Bundle,
+  config: WorkerConfig,
+  upstreamOrigin: string,
+  keys: PeerKeys,
+  options: RuntimeOptions = {},
+): Promise<Contestant> {
+  const env: Env = {
+    UPSTREAM_ORIGIN: { type: "text", value: upstreamOrigin },
+    KEYS: { type: "kv", id: "portcullis-bench-peer-keys" },
+    RATE_LIMITER: { type: "rate-limit", namespace: "1001", simple: benchEdgeRate },
+  };
+  const peer = await startContestant(name, [await workerOptions("peer", bundle, config, env, true)], options);
+  await seed(
+    peer.miniflare,
+    "KEYS",
+    keys.map(([key, apis]) => [key, JSON.stringify({ apis })]),
+    "peer",
+  );
+  return peer;
 }
 
 export const gatewaySecret = "portcullis-bench-secret";
@@ -144,6 +189,7 @@ export async function startGateway(
   if (features.rateLimiter) {
     env.RATE_LIMITER = { type: "durable-object", worker: "gateway", exportName: "RateLimiter" };
     objects.RateLimiter = { type: "durable-object", storage: "sqlite" };
+    env[benchEdgeBinding] = { type: "rate-limit", namespace: "1101", simple: benchEdgeRate };
   }
   if (features.circuitBreaker) {
     env.CIRCUIT_BREAKER = { type: "durable-object", worker: "gateway", exportName: "CircuitBreaker" };

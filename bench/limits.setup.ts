@@ -15,9 +15,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const adminSecret = "bench-admin-secret";
 const compatibilityDate = "2026-11-01";
 
-export async function bundleGateway(): Promise<string> {
+/** One Worker entry (a path under the repository) bundled as wrangler would, for Miniflare. */
+export async function bundleWorker(entry: string): Promise<string> {
   const result = await build({
-    entryPoints: [`${root}src/index.ts`],
+    entryPoints: [`${root}${entry}`],
     bundle: true,
     write: false,
     format: "esm",
@@ -29,8 +30,23 @@ export async function bundleGateway(): Promise<string> {
     logLevel: "silent",
   });
   const output = result.outputFiles[0];
-  if (!output) throw new Error("esbuild produced no bundle");
+  if (!output) throw new Error(`esbuild produced no bundle for ${entry}`);
   return output.text;
+}
+
+export const bundleGateway = (): Promise<string> => bundleWorker("src/index.ts");
+
+/** A keyed API on `/<id>/` in front of the bench upstream. */
+export function limitsApi(id: string, target: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    api_id: id,
+    name: id,
+    org_id: "bench",
+    use_standard_auth: true,
+    version_data: { not_versioned: true, versions: { Default: { name: "Default" } } },
+    proxy: { listen_path: `/${id}/`, target_url: target, strip_listen_path: true },
+    ...extra,
+  };
 }
 
 /** Calls RateLimiter objects in a closed loop and reports decisions per second: the per-object ceiling. */
@@ -101,6 +117,8 @@ export async function startWorld(isolates: number, vars: Record<string, string>)
     bindings: { TYK_GW_SECRET: adminSecret, TYK_GW_STORAGE_TYPE: "kv", TYK_GW_HASHKEYS: "true", ...vars },
     kvNamespaces: { GATEWAY_KV: "bench-gateway-kv" },
     durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true, ...(index > 0 ? { scriptName: "gateway-0" } : {}) } },
+    // Edge mode's binding for the over-admission run; one namespace, as isolates in one location share it.
+    ratelimits: { EDGE_RATE_LIMIT_50_PER_10: { namespace_id: "1", simple: { limit: 50, period: 10 as const } } },
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
   });
   // Miniflare 5 takes a new options shape; the v4 one (as in its docs) is converted.

@@ -19,6 +19,8 @@ export interface LoadSpec {
   durationSec: number;
   /** Requests per second across all connections; omitted means as fast as possible (closed loop). */
   rate?: number;
+  /** Runs the load generator at this nice value (wrk only: autocannon shares the bench's own process). */
+  nice?: number;
 }
 
 export interface LoadResult {
@@ -107,7 +109,8 @@ function wrkGenerator(binary: string): LoadGenerator {
         for (const [name, value] of Object.entries(target.headers ?? {})) args.push("-H", `${name}: ${value}`);
         args.push(target.url);
         const output = await new Promise<string>((resolve, reject) => {
-          const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+          const command = spec.nice === undefined ? [binary, ...args] : ["nice", "-n", String(spec.nice), binary, ...args];
+          const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
           let text = "";
           child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
           child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));

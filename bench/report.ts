@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Comparison, Plan } from "./compare";
 import type { StartupResult } from "./startup";
 import type { StoreReadsResult } from "./store-reads";
+import { remoteLimitsTable, type RemoteLimitsResult } from "./limits-remote";
 import { median, type Machine } from "./system";
 
 export interface ScenarioReport {
@@ -34,6 +35,8 @@ export interface BenchReport {
   bundle: { rawBytes: number; gzipBytes: number; passthroughRawBytes: number; composition: { source: string; bytes: number }[] };
   startup: StartupResult | { error: string };
   storeReads: StoreReadsResult | { error: string };
+  /** The rate limiter behind a modelled round trip (bench/limits-remote.ts); full runs only. */
+  remoteLimits?: RemoteLimitsResult | { error: string } | { skipped: string };
   scenarios: ScenarioReport[];
   goals: Goal[];
   notes: string[];
@@ -55,6 +58,9 @@ const signed = (value: number) => `${value >= 0 ? "+" : ""}${ms(value)}`;
 const us = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "–");
 const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "–");
 
+/** The 95% interval of a median, when there were enough pairs for one (older reports have none). */
+const interval = (bounds: [number, number] | undefined) => (bounds && Number.isFinite(bounds[0]) ? `, 95% ${signed(bounds[0])}…${signed(bounds[1])}` : "");
+
 function scenarioRow(scenario: ScenarioReport): string {
   const c = scenario.comparison;
   if (scenario.status !== "measured" || !c) {
@@ -74,7 +80,7 @@ function scenarioRow(scenario: ScenarioReport): string {
     `${ms(c.scenarioP50Ms)} / ${ms(c.scenarioP99Ms)}`,
     `${rps(c.baselinePacedRps)} / ${rps(c.scenarioPacedRps)}`,
     `${ms(c.baselinePacedP50Ms)} → ${ms(c.scenarioPacedP50Ms)} (${signed(c.addedP50Ms)})`,
-    `${ms(c.baselinePacedP99Ms)} → ${ms(c.scenarioPacedP99Ms)} (**${signed(c.addedP99Ms)}**) |`,
+    `${ms(c.baselinePacedP99Ms)} → ${ms(c.scenarioPacedP99Ms)} (**${signed(c.addedP99Ms)}**${interval(c.addedP99IntervalMs)}) |`,
   ].join(" | ");
 }
 
@@ -94,18 +100,26 @@ function goalsTable(report: BenchReport): string {
   );
 }
 
+/** Miniflare starts services for the bindings (KV, Durable Objects) that production does not: this row is the bundle's own cost. */
+function bundleOnlyRow(gateway: StartupResult["gateway"], empty: StartupResult["gateway"]): string {
+  const d = (pick: (times: StartupResult["gateway"]) => number) => ms(pick(gateway) - pick(empty));
+  return `| gateway − empty Worker with its bindings | ${d((t) => t.startMs)} | ${d((t) => t.firstRequestMs)} | ${d((t) => t.secondRequestMs)} | ${d((t) => t.startCpuMs)} | ${d((t) => t.firstRequestCpuMs)} |`;
+}
+
 function startupSection(startup: BenchReport["startup"]): string {
   if ("error" in startup) return `Start-up not measured: ${startup.error}`;
   const row = (name: string, times: StartupResult["gateway"]) =>
-    `| ${name} | ${ms(times.startMs)} | ${ms(times.firstRequestMs)} | ${ms(times.secondRequestMs)} |`;
+    `| ${name} | ${ms(times.startMs)} | ${ms(times.firstRequestMs)} | ${ms(times.secondRequestMs)} | ${ms(times.startCpuMs)} | ${ms(times.firstRequestCpuMs)} |`;
   return [
-    `Median of ${startup.repeats} fresh workerd processes each. *Start* is \`new Miniflare()\` until the Worker's socket is up (workerd compiles and evaluates the module before it listens); the gateway − pass-through difference is what the gateway's bundle costs. *First request* on the gateway includes building the isolate's gateway (config parse) and loading APIs and policies from KV.`,
+    `Median of ${startup.repeats} fresh workerd processes each. *Start* is \`new Miniflare()\` until the Worker's socket is up (workerd compiles and evaluates the module before it listens); the gateway − pass-through difference is what the gateway's bundle costs. *CPU* is the workerd process's CPU time (all threads) until its socket is up, and during the first request: steadier than wall time when other work shares the CPUs. *First request* on the gateway includes building the isolate's gateway (config parse) and loading APIs and policies from KV.`,
     "",
-    "| Worker | Start ms | First request ms | Second request ms |",
-    "|---|---:|---:|---:|",
+    "| Worker | Start ms | First request ms | Second request ms | Start CPU ms | First request CPU ms |",
+    "|---|---:|---:|---:|---:|---:|",
     row("pass-through", startup.passthrough),
     row("gateway", startup.gateway),
-    `| gateway − pass-through | ${ms(startup.gateway.startMs - startup.passthrough.startMs)} | ${ms(startup.gateway.firstRequestMs - startup.passthrough.firstRequestMs)} | ${ms(startup.gateway.secondRequestMs - startup.passthrough.secondRequestMs)} |`,
+    ...(startup.emptyWithBindings ? [row("empty Worker with the gateway's bindings", startup.emptyWithBindings)] : []),
+    `| gateway − pass-through | ${ms(startup.gateway.startMs - startup.passthrough.startMs)} | ${ms(startup.gateway.firstRequestMs - startup.passthrough.firstRequestMs)} | ${ms(startup.gateway.secondRequestMs - startup.passthrough.secondRequestMs)} | ${ms(startup.gateway.startCpuMs - startup.passthrough.startCpuMs)} | ${ms(startup.gateway.firstRequestCpuMs - startup.passthrough.firstRequestCpuMs)} |`,
+    ...(startup.emptyWithBindings ? [bundleOnlyRow(startup.gateway, startup.emptyWithBindings)] : []),
   ].join("\n");
 }
 
@@ -130,6 +144,17 @@ function storeReadsSection(reads: BenchReport["storeReads"]): string {
   ].join("\n");
 }
 
+function remoteLimitsSection(result: BenchReport["remoteLimits"]): string {
+  if (!result) return "";
+  const body =
+    "error" in result
+      ? `Not measured: ${cell(result.error)}`
+      : "skipped" in result
+        ? `Not measured: ${result.skipped}.`
+        : `The RateLimiter objects in their own workerd process behind a loopback proxy holding each call for the round trip shown, the gateway in another; ${result.connections} connections, closed loop, median of ${result.rounds} × ${result.runSeconds} s; added = limited key − key without limits on the same gateway (\`npx tsx bench/limits-remote.ts\` for longer runs).\n\n${remoteLimitsTable(result)}`;
+  return `\n## Rate limits behind a round trip\n\n${body}\n`;
+}
+
 export function toMarkdown(report: BenchReport): string {
   const { machine: m } = report;
   const composition = report.bundle.composition
@@ -142,7 +167,7 @@ ${report.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.os} · N
 
 ${resultsTable(report)}
 
-Throughput ratio: scenario ÷ baseline req/s per alternating pair, median over the pairs (saturated: ${report.plan.connections} connections, closed loop). CPU ratio: baseline ÷ scenario CPU time of the serving process (workerd, or nginx for the upstream) per request, median over the pairs: the throughput ratio on a machine where the server has a core to itself, and much steadier than req/s when other work shares the CPUs. Paced: both sides at half the slower side's saturated throughput (wrk pauses per connection, so the achieved rates are shown); added = scenario − baseline, median over the pairs. Latencies are client-side. wrk corrects its percentiles for coordinated omission, so one rare stall of the server (on a busy shared machine workerd stalls for tens of milliseconds now and then, the bare pass-through included) moves p99 by far more than the gateway's own cost: read the added p99 with the added p50 next to it.
+Throughput ratio: scenario ÷ baseline req/s per alternating pair, median over the pairs (saturated: ${report.plan.connections} connections, closed loop). CPU ratio: baseline ÷ scenario CPU time of the serving process (workerd, or nginx for the upstream) per request, median over the pairs: the throughput ratio on a machine where the server has a core to itself, and much steadier than req/s when other work shares the CPUs. Paced: both sides at half the slower side's saturated throughput (wrk pauses per connection, so the achieved rates are shown); added = scenario − baseline, median over the pairs. Latencies are client-side. One stall of a process (on a busy shared machine workerd and wrk are descheduled for tens of milliseconds now and then, the bare pass-through included) decides the p99 of the run it lands in, so the added p99 is the median of per-pair differences with its distribution-free 95% interval (order statistics of the pair differences), and the keyless scenario runs ${report.plan.latencyPairs} paced pairs of ${report.plan.latencyRunSec} s for it; its goal also gives the server-side added CPU time per request, which no stall moves.
 
 ## Goals
 
@@ -159,7 +184,7 @@ ${startupSection(report.startup)}
 ## Store reads
 
 ${storeReadsSection(report.storeReads)}
-
+${remoteLimitsSection(report.remoteLimits)}
 ## CPU profile
 
 \`npm run bench -- --profile keyless\` (or \`auth-token\`, \`route-table-100\`, \`stream-1mb\`, and \`pass-through\` for the baseline; \`--seconds N\`, default 10) runs that scenario at full load with the V8 inspector on, saves \`bench/results/profile-<scenario>.cpuprofile\` (Chrome DevTools → Performance → Load profile, or VS Code) and prints self time by module and by function, mapped back to the bundled source files.

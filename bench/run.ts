@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: the gateway against a bare pass-through Worker
  * on the same runtime, loopback only, bounded in time. `-- --profile <scenario>`
- * captures a CPU profile of the gateway instead. See /work/notes/bench-readme.md.
+ * captures a CPU profile of the gateway instead; `-- --startup [--repeats N]`
+ * measures only the bundle and the start-up. See /work/notes/bench-readme.md.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -9,11 +10,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { bundleWorker, readWorkerConfig, type Bundle, type WorkerConfig } from "./bundle";
-import { Budget, compare, fullPlan, quickPlan } from "./compare";
-import { startCountingGateway, startGateway, startPassthrough, type Contestant } from "./contestants";
+import { bundleWorker, emptyWorker, readWorkerConfig, type Bundle, type WorkerConfig } from "./bundle";
+import { Budget, compare, fullPlan, quickPlan, type PacedPhase } from "./compare";
+import { startCountingGateway, startGateway, startPassthrough, startPeer, type Contestant, type PeerKeys } from "./contestants";
 import { loadGenerator } from "./load";
+import { latencyGoals, latencyNice, latencyScenarioId, peerGoals } from "./goals";
 import { runProfile } from "./profile-command";
+import { runStartup } from "./startup-command";
+import { measureRemoteLimits, sectionPlan } from "./limits-remote";
 import { consoleSummary, writeReport, type BenchReport, type Goal, type ScenarioReport } from "./report";
 import { featuresFor, runProbes, scenarios, type MeasuredScenario, type Origins } from "./scenarios";
 import { benchOidcClientId, startOidcIssuer } from "./oidc-issuer";
@@ -25,7 +29,7 @@ import { smallPath, startUpstream, type Upstream } from "./upstream";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const resultsDir = join(repoRoot, "bench", "results");
-const usage = "usage: npm run bench [-- --quick] [-- --only <ids>] | npm run bench -- --profile <id> [--seconds N]";
+const usage = "usage: npm run bench [-- --quick] [-- --only <ids>] | npm run bench -- --profile <id> [--seconds N] | npm run bench -- --startup [--repeats N]";
 
 function readFlags() {
   try {
@@ -37,6 +41,9 @@ function readFlags() {
         seconds: { type: "string", default: "10" },
         /** Comma-separated scenario ids to measure; the others are listed as not selected. */
         only: { type: "string" },
+        /** Only the bundle sizes and start-up times (`--repeats N` fresh processes each, default 5). */
+        startup: { type: "boolean", default: false },
+        repeats: { type: "string", default: "5" },
       },
       strict: true,
       allowPositionals: false,
@@ -58,8 +65,11 @@ if (unknownIds.length > 0) {
   process.exit(2);
 }
 const plan = quick ? quickPlan : fullPlan;
-/** Load phases must fit in this (about 53 s per scenario in a full run); set-up and teardown take the rest of the 20 (or 2) minutes. */
-const budgetSec = quick ? 105 : 1100;
+/**
+ * Load phases must fit in this (about 53 s per scenario in a full run, plus the keyless
+ * latency series); set-up and teardown take the rest of the 25 (or 3) minutes.
+ */
+const budgetSec = quick ? 150 : 1350;
 
 const startedAt = Date.now();
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -91,34 +101,26 @@ function workerdVersion(): string {
   return (fromMiniflare("workerd/package.json") as { version: string }).version;
 }
 
-async function bundles(config: WorkerConfig, outdir: string): Promise<{ gateway: Bundle; passthrough: Bundle; counter: Bundle }> {
-  const [gateway, passthrough, counter] = await Promise.all([
+async function bundles(
+  config: WorkerConfig,
+  outdir: string,
+): Promise<{ gateway: Bundle; passthrough: Bundle; counter: Bundle; peer: Bundle; peerFree: Bundle }> {
+  const [gateway, passthrough, counter, peer, peerFree] = await Promise.all([
     bundleWorker(join(repoRoot, "wrangler.toml"), join(outdir, "gateway"), repoRoot),
     bundleWorker(join(repoRoot, "bench/passthrough/wrangler.toml"), join(outdir, "passthrough"), repoRoot, config),
     bundleWorker(join(repoRoot, "bench/kv-counter/wrangler.toml"), join(outdir, "kv-counter"), repoRoot, config),
+    bundleWorker(join(repoRoot, "bench/peer/wrangler.toml"), join(outdir, "peer"), repoRoot, config),
+    bundleWorker(join(repoRoot, "bench/peer/free-bindings/wrangler.toml"), join(outdir, "peer-free"), repoRoot, config),
   ]);
-  return { gateway, passthrough, counter };
+  return { gateway, passthrough, counter, peer, peerFree };
 }
 
-/**
- * The p99 budget is 1 ms; when the pass-through's own paced p99 moves by more
- * than that between pairs, the difference cannot tell 1 ms apart and the goal
- * is reported as inconclusive rather than met or missed.
- */
-function p99Goal(keyless: ScenarioReport["comparison"]): Goal {
-  const goal = "Keyless p99 added latency ≤ 1 ms at half saturation";
-  if (!keyless || keyless.paced.length === 0) return { goal, value: "–", met: null };
-  const baselineP99s = keyless.paced.map((pair) => pair.baseline.p99Ms);
-  const spread = Math.max(...baselineP99s) - Math.min(...baselineP99s);
-  const value = `${keyless.addedP99Ms.toFixed(2)} ms at ${Math.round(keyless.pacedRate)} req/s (p50 ${keyless.addedP50Ms >= 0 ? "+" : ""}${keyless.addedP50Ms.toFixed(2)} ms)`;
-  if (keyless.paced.length < 2 || spread > 1) {
-    return {
-      goal,
-      value: `${value}; inconclusive: the pass-through's own p99 ranged ${Math.min(...baselineP99s).toFixed(1)}–${Math.max(...baselineP99s).toFixed(1)} ms across pairs`,
-      met: null,
-    };
-  }
-  return { goal, value, met: keyless.addedP99Ms <= 1 };
+/** The rate limiter behind a modelled round trip: full runs only (about 40 s), after the scenarios and within the budget. */
+async function remoteLimitsSection(budget: Budget): Promise<BenchReport["remoteLimits"]> {
+  if (quick || only) return { skipped: "full runs only (alone: npx tsx bench/limits-remote.ts)" };
+  if (!budget.allows(45)) return { skipped: "time budget exhausted" };
+  log("rate limits behind a round trip (0, 10, 50 ms)");
+  return measureRemoteLimits(sectionPlan, log).catch((error: unknown) => ({ error: String(error) }));
 }
 
 function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"]): Goal[] {
@@ -134,7 +136,7 @@ function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"])
       value: keyless ? `${keyless.throughputRatio.toFixed(3)} × measured (CPU ratio ${keyless.cpuRatio.toFixed(3)} ×)` : "–",
       met: keyless ? keyless.throughputRatio >= 0.95 : null,
     },
-    p99Goal(keyless),
+    ...latencyGoals(keyless),
     {
       goal: "CORS + IP allow list + header transforms ≥ 0.95 × the same API keyless",
       value: shaping ? `${shaping.throughputRatio.toFixed(3)} × measured (CPU ratio ${shaping.cpuRatio.toFixed(3)} ×)` : "–",
@@ -156,6 +158,10 @@ function goals(reports: ScenarioReport[], storeReads: BenchReport["storeReads"])
       value: reads ? reads.map((row) => `${row.scenario}: ${row.reads} reads / ${row.requests} requests`).join("; ") : "–",
       met: reads?.length ? worstReads < 0.001 : null,
     },
+    ...peerGoals(
+      reports,
+      scenarios.filter((scenario) => scenario.peer === "peer").map((scenario) => scenario.id),
+    ),
   ];
 }
 
@@ -175,7 +181,17 @@ async function measureScenario(
   }
   if (!budget.allows(Budget.minimumComparisonSec(plan) + reserveSec)) return { ...base, status: "skipped", note: "time budget exhausted" };
   const baseline = scenario.baseline(origins);
-  const comparison = await compare(baseline, scenario.scenario(origins), generators, plan, budget, reserveSec);
+  const measuredSide = scenario.scenario(origins);
+  // The latency series runs its processes above the machine's other load (see PacedPhase.priority).
+  const pacedPhase: PacedPhase =
+    scenario.id === latencyScenarioId
+      ? {
+          pairs: plan.latencyPairs,
+          runSec: plan.latencyRunSec,
+          priority: { nice: latencyNice, pids: [origins.pids.upstream, baseline.pid, measuredSide.pid] },
+        }
+      : { pairs: plan.pacedPairs, runSec: plan.pacedRunSec };
+  const comparison = await compare(baseline, measuredSide, generators, plan, budget, reserveSec, pacedPhase);
   return { ...base, status: "measured", baseline: baseline.label, comparison, note: comparison.warnings.join("; ") || undefined };
 }
 
@@ -201,6 +217,7 @@ async function benchmark(): Promise<void> {
     () => startPassthrough(built.passthrough, config, upstream.origin),
     () => startGateway("gateway (start-up)", built.gateway, config, basic.entries),
     { passthrough: smallPath, gateway: `${keylessListenPath}${smallPath}` },
+    async () => startGateway("empty Worker (gateway bindings)", await emptyWorker(join(tmp, "empty")), config, basic.entries),
   ).catch((error: unknown) => ({ error: String(error) }));
 
   log("store reads per request");
@@ -218,9 +235,16 @@ async function benchmark(): Promise<void> {
     .finally(() => counting.stop());
 
   const passthrough = track(await startPassthrough(built.passthrough, config, upstream.origin));
+  const measured = scenarios.filter((scenario) => !only || only.has(scenario.id));
+  const peerKeys: PeerKeys = [
+    [basic.authKey, ["auth"]],
+    [basic.rateOnlyKey, ["limited"]],
+  ];
+  const needs = (peer: MeasuredScenario["peer"]) => measured.some((scenario) => scenario.peer === peer);
+  const peer = needs("peer") ? track(await startPeer("peer", built.peer, config, upstream.origin, peerKeys)) : undefined;
+  const peerFree = needs("peerFree") ? track(await startPeer("peer, free bindings", built.peerFree, config, upstream.origin, peerKeys)) : undefined;
   const gateways = new Map<string, Contestant>();
   const reports: ScenarioReport[] = [];
-  const measured = scenarios.filter((scenario) => !only || only.has(scenario.id));
   for (const scenario of scenarios) {
     if (!measured.includes(scenario)) {
       reports.push({ id: scenario.id, title: scenario.title, status: "skipped", note: "not selected (--only)" });
@@ -235,14 +259,17 @@ async function benchmark(): Promise<void> {
     const origins: Origins = {
       upstream: upstream.origin,
       passthrough: passthrough.origin,
+      peer: peer?.origin,
+      peerFree: peerFree?.origin,
       gateway: gateway?.origin ?? "",
       authKey: basic.authKey,
+      rateOnlyKey: basic.rateOnlyKey,
       limitedKey: basic.limitedKey,
       jwtHs256: basic.jwtHs256,
       jwtRs256: basic.jwtRs256,
       oidcIdToken: oidcIssuer.idToken,
       routeTablePath: routes.middlePath,
-      pids: { upstream: upstream.pid, passthrough: passthrough.pid, gateway: gateway?.pid },
+      pids: { upstream: upstream.pid, passthrough: passthrough.pid, gateway: gateway?.pid, peer: peer?.pid, peerFree: peerFree?.pid },
     };
     const remaining = measured.length - measured.indexOf(scenario) - 1;
     log(`${scenario.title}`);
@@ -254,6 +281,7 @@ async function benchmark(): Promise<void> {
     reports.push(report);
   }
   await cleanUp();
+  const remoteLimits = await remoteLimitsSection(budget);
 
   const report: BenchReport = {
     date: new Date(startedAt).toISOString(),
@@ -273,6 +301,7 @@ async function benchmark(): Promise<void> {
     },
     startup,
     storeReads,
+    remoteLimits,
     scenarios: reports,
     goals: goals(reports, storeReads),
     notes,
@@ -283,6 +312,7 @@ async function benchmark(): Promise<void> {
 
 try {
   if (profileScenario) await runProfile({ id: profileScenario, seconds: profileSeconds, repoRoot, resultsDir, track, log });
+  else if (flags.startup) await runStartup({ repeats: Number(flags.repeats), repoRoot, track, log });
   else await benchmark();
   await cleanUp();
   process.exit(0);

@@ -13,13 +13,15 @@ import {
   oauthListenPath,
   limitedFastListenPath,
   limitedListenPath,
+  limitedDefaultListenPath,
+  limitedEdgeListenPath,
   shapedListenPath,
   transformListenPath,
   transformPlainListenPath,
   transformRequestBody,
   guardedListenPath,
 } from "./seed";
-import { oasKeylessListenPath, oasPlainListenPath, oasValidateListenPath, validatedRequestBody } from "./seed-oas";
+import { oasKeylessListenPath, oasPlainListenPath, oasValidateListenPath, oasVersionedListenPath, validatedRequestBody } from "./seed-oas";
 import { largeBodyBytes, largePath, smallBody, smallPath } from "./upstream";
 
 /** Where each contestant listens, once started. */
@@ -27,8 +29,13 @@ export interface Origins {
   upstream: string;
   passthrough: string;
   gateway: string;
+  /** The Workers-user baseline (bench/peer) and its variant with free bindings, when a scenario needs them. */
+  peer?: string;
+  peerFree?: string;
   authKey: string;
   limitedKey: string;
+  /** A key with a rate limit and no quota (as the peer's keys), for the default- and edge-mode limited APIs. */
+  rateOnlyKey?: string;
   jwtHs256: string;
   jwtRs256: string;
   /** An ID token from the bench's OpenID Connect issuer, when it runs. */
@@ -36,7 +43,7 @@ export interface Origins {
   /** Listen path of the API in the middle of the 100-API route table. */
   routeTablePath: string;
   /** Serving processes, where known, for CPU time per request. */
-  pids: { upstream?: number; passthrough?: number; gateway?: number };
+  pids: { upstream?: number; passthrough?: number; gateway?: number; peer?: number; peerFree?: number };
 }
 
 /** A request that must succeed as described before a scenario is worth measuring. */
@@ -55,6 +62,11 @@ export interface MeasuredScenario {
    * binding for "limits", plus the analytics Queue for "full-chain") or the 100-API route table.
    */
   gateway: "basic" | "limits" | "full-chain" | "route-table" | "none";
+  /**
+   * The baseline is the peer (bench/peer) as written, or its variant whose KV and rate limiter
+   * are answered from isolate memory (bench/peer/free-bindings/index.ts); started only when selected.
+   */
+  peer?: "peer" | "peerFree";
   baseline(origins: Origins): Side;
   scenario(origins: Origins): Side;
   probes(origins: Origins): Probe[];
@@ -103,6 +115,37 @@ function limitedScenario(id: string, title: string, gateway: "limits" | "full-ch
     probes: (origins) => [
       { url: small(origins.gateway, listenPath), headers: { Authorization: origins.limitedKey }, status: 200, bytes: smallBytes },
       { url: small(origins.gateway, listenPath), status: 401 },
+    ],
+  };
+}
+
+/**
+ * Portcullis ÷ the peer (bench/peer: Hono's proxy helper, keys in KV, the Rate Limiting binding) on the
+ * same upstream path: `peerPrefix` is the peer's route, `listenPath` the gateway's API.
+ */
+function peerScenario(
+  id: string,
+  title: string,
+  gateway: "basic" | "limits",
+  peer: "peer" | "peerFree",
+  peerPrefix: string,
+  listenPath: string,
+  key?: (origins: Origins) => string,
+): MeasuredScenario {
+  const headers = (origins: Origins) => (key ? { Authorization: key(origins) } : undefined);
+  const peerUrl = (origins: Origins) => small(origins[peer] ?? "", peerPrefix);
+  const label = peer === "peer" ? "peer" : "peer, free bindings";
+  return {
+    id,
+    title,
+    gateway,
+    peer,
+    baseline: (origins) => ({ label, target: { url: peerUrl(origins), headers: headers(origins) }, pid: origins.pids[peer] }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, listenPath), headers(origins)),
+    probes: (origins) => [
+      { url: peerUrl(origins), headers: headers(origins), status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, listenPath), headers: headers(origins), status: 200, bytes: smallBytes },
+      ...(key ? [{ url: peerUrl(origins), status: 401 }] : []),
     ],
   };
 }
@@ -209,6 +252,18 @@ export const scenarios: MeasuredScenario[] = [
     ],
   },
   {
+    // Tyk OAS versioning: a request to the base naming version v2 is served by v2's (internal, keyless) API; baseline is a keyless OAS API reached directly.
+    id: "oas-version-dispatch",
+    title: "Tyk OAS version served through its base (header) vs a keyless OAS API reached directly",
+    gateway: "basic",
+    baseline: (origins) => ({ ...gatewaySide(origins, small(origins.gateway, oasKeylessListenPath)), label: "gateway, direct" }),
+    scenario: (origins) => gatewaySide(origins, small(origins.gateway, oasVersionedListenPath), { "x-api-version": "v2" }),
+    probes: (origins) => [
+      { url: small(origins.gateway, oasVersionedListenPath), headers: { "x-api-version": "v2" }, status: 200, bytes: smallBytes },
+      { url: small(origins.gateway, `${oasVersionedListenPath}-v2`), status: 404 },
+    ],
+  },
+  {
     // Baseline is the same OAS API without validateRequest: the ratio is the cost of reading and checking a 1 KB JSON body.
     id: "oas-validate-1kb",
     title: "Tyk OAS validateRequest on a 1 KB JSON POST vs the same API without",
@@ -222,6 +277,44 @@ export const scenarios: MeasuredScenario[] = [
   },
   limitedScenario("rate-limit-quota", "Auth token + exact rate limit + quota", "limits", limitedListenPath),
   limitedScenario("rate-limit-quota-fast", "Auth token + rate limit + quota, fast mode", "limits", limitedFastListenPath),
+  peerScenario("peer-keyless", "Keyless proxy vs the peer", "basic", "peer", "/keyless", keylessListenPath),
+  peerScenario("peer-auth-token", "Auth token vs the peer's KV key lookup", "basic", "peer", "/auth", authListenPath, (origins) => origins.authKey),
+  peerScenario(
+    "peer-rate-limit",
+    "Auth token + rate limit, default mode, vs the peer's KV key + Rate Limiting binding",
+    "limits",
+    "peer",
+    "/limited",
+    limitedDefaultListenPath,
+    (origins) => origins.rateOnlyKey ?? "",
+  ),
+  peerScenario(
+    "peer-rate-limit-edge",
+    "Auth token + rate limit, edge mode, vs the peer's KV key + Rate Limiting binding",
+    "limits",
+    "peer",
+    "/limited",
+    limitedEdgeListenPath,
+    (origins) => origins.rateOnlyKey ?? "",
+  ),
+  peerScenario(
+    "peer-free-auth-token",
+    "Auth token vs the peer with free bindings (KV read once per key)",
+    "basic",
+    "peerFree",
+    "/auth",
+    authListenPath,
+    (origins) => origins.authKey,
+  ),
+  peerScenario(
+    "peer-free-rate-limit",
+    "Auth token + rate limit, default mode, vs the peer with free bindings (in-memory counter)",
+    "limits",
+    "peerFree",
+    "/limited",
+    limitedDefaultListenPath,
+    (origins) => origins.rateOnlyKey ?? "",
+  ),
   jwtScenario("jwt-hs256", "JWT HS256 (policy session)", jwtHs256ListenPath, (origins) => origins.jwtHs256),
   jwtScenario("jwt-rs256", "JWT RS256 (policy session)", jwtRs256ListenPath, (origins) => origins.jwtRs256),
   {
@@ -255,6 +348,7 @@ export const scenarios: MeasuredScenario[] = [
     ],
   },
   limitedScenario("full-chain", "Full chain: auth token + exact rate limit + quota + analytics", "full-chain", limitedListenPath),
+  limitedScenario("full-chain-fast", "Full chain: auth token + fast rate limit + quota + analytics", "full-chain", limitedFastListenPath),
   {
     id: "route-table-100",
     title: "100-API route table (request to API #50)",

@@ -10,6 +10,8 @@ import { smallPath } from "./upstream";
 export const oasKeylessListenPath = "/oas-keyless";
 export const oasValidateListenPath = "/oas-validate";
 export const oasPlainListenPath = "/oas-plain";
+/** A versioned base whose version "v2" (header x-api-version) is an internal keyless API. */
+export const oasVersionedListenPath = "/oas-versioned";
 
 /** A 1 KB JSON order: 13 line items. */
 export const validatedRequestBody = JSON.stringify({
@@ -76,11 +78,33 @@ function oasDocument(id: string, listenPath: string, upstreamOrigin: string, val
   };
 }
 
+function versionedBase(upstreamOrigin: string): Record<string, unknown> {
+  const document = oasDocument("bench-oas-versioned", oasVersionedListenPath, upstreamOrigin, undefined);
+  const tyk = document["x-tyk-api-gateway"] as { info: Record<string, unknown> };
+  tyk.info.versioning = {
+    enabled: true,
+    name: "v1",
+    default: "v1",
+    location: "header",
+    key: "x-api-version",
+    versions: [{ name: "v2", id: "bench-oas-versioned-v2" }],
+  };
+  return document;
+}
+
+function versionedChild(upstreamOrigin: string): Record<string, unknown> {
+  const document = oasDocument("bench-oas-versioned-v2", `${oasVersionedListenPath}-v2`, upstreamOrigin, undefined);
+  (document["x-tyk-api-gateway"] as { info: { state: Record<string, unknown> } }).info.state.internal = true;
+  return document;
+}
+
 /** The OAS APIs as [api id, stored document]. */
 export function oasApis(upstreamOrigin: string): [string, Record<string, unknown>][] {
   return [
     ["bench-oas-keyless", oasDocument("bench-oas-keyless", oasKeylessListenPath, upstreamOrigin, undefined)],
     ["bench-oas-validate", oasDocument("bench-oas-validate", oasValidateListenPath, upstreamOrigin, true)],
     ["bench-oas-plain", oasDocument("bench-oas-plain", oasPlainListenPath, upstreamOrigin, false)],
+    ["bench-oas-versioned", versionedBase(upstreamOrigin)],
+    ["bench-oas-versioned-v2", versionedChild(upstreamOrigin)],
   ];
 }

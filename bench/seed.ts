@@ -1,6 +1,6 @@
 import { createHash, createHmac, createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { configVersionKey, storageKey } from "../src/store/store";
-import type { StoreSeed } from "./contestants";
+import { benchEdgeRate, type StoreSeed } from "./contestants";
 import { smallPath } from "./upstream";
 import { oasApis } from "./seed-oas";
 
@@ -19,6 +19,10 @@ export const benchClientIp = "127.0.0.1";
 export const authListenPath = "/auth";
 export const limitedListenPath = "/limited";
 export const limitedFastListenPath = "/limited-fast";
+/** The limited API without `rate_limit_mode`: the gateway's default mode decides. */
+export const limitedDefaultListenPath = "/limited-default";
+/** The limited API in `edge` mode (Cloudflare's Rate Limiting binding). */
+export const limitedEdgeListenPath = "/limited-edge";
 export const jwtHs256ListenPath = "/jwt-hs256";
 export const jwtRs256ListenPath = "/jwt-rs256";
 export const oidcListenPath = "/oidc";
@@ -60,6 +64,8 @@ export interface GatewaySeed {
   authKey: string;
   /** A key with a rate limit and a quota (both far above what the bench sends) on the limited APIs. */
   limitedKey: string;
+  /** A key with a rate limit (far above what the bench sends) and no quota, on the default- and edge-mode limited APIs. */
+  rateOnlyKey: string;
   /** Bearer tokens for the JWT APIs, valid for the bench's lifetime. */
   jwtHs256: string;
   jwtRs256: string;
@@ -131,12 +137,23 @@ function oauthSeed(upstreamOrigin: string): StoreSeed {
 }
 
 /**
- * Two auth-token APIs counted by the RateLimiter (exact and fast mode) and a key
- * whose rate and quota are never reached, so every request is decided and admitted.
+ * Auth-token APIs counted by the RateLimiter in exact and fast mode, with a key whose rate and quota
+ * are never reached, so every request is decided and admitted; and APIs in the gateway's default
+ * mode and in edge mode with a rate-only key, as the peer's.
  */
-function limitedSeed(upstreamOrigin: string): { entries: StoreSeed; key: string } {
+function limitedSeed(upstreamOrigin: string): { entries: StoreSeed; key: string; rateOnlyKey: string } {
   const key = tykKey("default");
   const access = (apiId: string) => ({ api_id: apiId, versions: ["Default"] });
+  // Like the peer's keys: a rate limit and no quota (Tyk's quota_max -1); edge mode has a binding for exactly this rate.
+  const rateOnlyKey = tykKey("default");
+  const rateOnlyApis = ["bench-limited-default", "bench-limited-edge"];
+  const rateOnlySession = {
+    org_id: "default",
+    rate: benchEdgeRate.limit,
+    per: benchEdgeRate.period,
+    quota_max: -1,
+    access_rights: Object.fromEntries(rateOnlyApis.map((id) => [id, access(id)])),
+  };
   const session = {
     org_id: "default",
     rate: 1_000_000,
@@ -147,10 +164,14 @@ function limitedSeed(upstreamOrigin: string): { entries: StoreSeed; key: string 
   };
   return {
     key,
+    rateOnlyKey,
     entries: [
       entry("apis", "bench-limited", { ...apiDefinition("bench-limited", limitedListenPath, upstreamOrigin, false), rate_limit_mode: "exact" }),
       entry("apis", "bench-limited-fast", { ...apiDefinition("bench-limited-fast", limitedFastListenPath, upstreamOrigin, false), rate_limit_mode: "fast" }),
+      entry("apis", "bench-limited-default", apiDefinition("bench-limited-default", limitedDefaultListenPath, upstreamOrigin, false)),
+      entry("apis", "bench-limited-edge", { ...apiDefinition("bench-limited-edge", limitedEdgeListenPath, upstreamOrigin, false), rate_limit_mode: "edge" }),
       entry("keys", sha256Hex(key), session),
+      entry("keys", sha256Hex(rateOnlyKey), rateOnlySession),
     ],
   };
 }
@@ -256,6 +277,7 @@ export function basicSeed(upstreamOrigin: string, oidc?: { issuer: string; clien
   return {
     authKey,
     limitedKey: limited.key,
+    rateOnlyKey: limited.rateOnlyKey,
     jwtHs256: jwt.hs256,
     jwtRs256: jwt.rs256,
     entries: [

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Reads API definitions, policies and keys from a running Tyk Gateway's REST

@@ -1,5 +1,5 @@
 import { basename, join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { idError, storeKeyError } from "../src/admin/ids";
 import { policyBounds, sessionBounds } from "../src/admin/number-bounds";
 import { describeWarning } from "../src/apidef/manifest";

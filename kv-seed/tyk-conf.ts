@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Translates a Tyk Gateway `tyk.conf` into the Worker vars Portcullis reads

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { adminApi } from "./admin";
 import { RequestContext } from "./chain/context";
 import type { Bindings, Gateway, GatewayEnv } from "./chain/gateway";
@@ -14,8 +15,7 @@ import { waitUntilOf } from "./lib/wait-until";
  * Finds the API for the request's host and path (Tyk's plain-text 404 when
  * none) and runs its chain, the steps src/pipeline.ts lists that the API uses.
  */
-async function serveApi(c: Context<GatewayEnv>): Promise<Response> {
-  const gateway = c.get("gateway");
+async function serveApi(c: Context<GatewayEnv>, gateway: Gateway): Promise<Response> {
   const waitUntil = waitUntilOf(c);
   const snapshot = await gateway.configCache.current(waitUntil);
   const request = c.req.raw;
@@ -30,21 +30,29 @@ async function serveApi(c: Context<GatewayEnv>): Promise<Response> {
   }
 }
 
+/** A middleware's `next` when nothing follows it: the caller goes on itself. */
+const goOn = async (): Promise<void> => {};
+
 /**
  * The Worker's HTTP surface: the health check and Tyk's Gateway API first (as
  * Tyk serves them ahead of any listen path), then every other request goes to
- * the API it routes to.
+ * the API it routes to. An API request matches one handler only, so Hono runs
+ * it without composing middleware.
  */
 export function createApp(resolveGateway: (bindings: Bindings) => Gateway = gatewayFor): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-
-  app.use(async (c, next) => {
+  const withGateway = createMiddleware<GatewayEnv>(async (c, next) => {
     c.set("gateway", resolveGateway(c.env));
     await next();
   });
-  app.use(healthCheck);
+
+  app.use("/tyk/*", withGateway, healthCheck);
   app.route("/tyk", adminApi);
-  app.all("*", serveApi);
+  app.all("*", async (c) => {
+    const gateway = resolveGateway(c.env);
+    c.set("gateway", gateway);
+    return (await healthCheck(c, goOn)) ?? serveApi(c, gateway);
+  });
 
   app.onError((error, c) => {
     const log = isolateLogger.with({ request_id: requestIdOf(c.req.raw.headers) });

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { compileCore } from "./apidef/compile";
 import { describeWarning, Manifest, type FieldWarning } from "./apidef/manifest";
 import { coreDefinitionSchema, coreHonours } from "./apidef/schema";
@@ -10,6 +10,7 @@ import { isolateLogger } from "./lib/logger";
 import { messages, TykError } from "./lib/tyk-error";
 import { formatIssues, issueLines } from "./lib/validation";
 import { classicForm, regionView } from "./oas/classic-form";
+import { isInternalApi, versionTargetProblems } from "./oas/versioning";
 import { pipeline } from "./pipeline";
 import { servedInRegion } from "./snapshot/regions";
 
@@ -106,14 +107,20 @@ export function compileStoredApis(documents: Map<string, unknown>, config: Gatew
     }
     if (!result.active) continue;
     const { api } = result;
-    if (routes.has(api.route)) {
+    const internal = isInternalApi(raw);
+    if (!internal && routes.has(api.route)) {
       log.error("skipping API with a duplicate domain + listen_path", { route: api.route });
       continue;
     }
-    routes.add(api.route);
+    if (!internal) routes.add(api.route);
     if (api.notServed.length > 0) log.error("API is not served: it sets security-relevant fields this gateway does not honour", { fields: api.notServed });
     if (api.warnings.length > 0) log.warn("API definition sets fields this gateway does not honour", { warnings: api.warnings.map(describeWarning) });
-    served.push(api);
+    // An internal API has no route of its own: only a base API's versions hand requests to it (src/features/api-versions.ts).
+    served.push(internal ? { ...api, matchListenPath: () => -1 } : api);
+  }
+  const loaded = new Set(served.flatMap((api) => [api.id, api.name]));
+  for (const { apiId, version, problem } of versionTargetProblems(documents, loaded)) {
+    isolateLogger.with({ api_id: apiId }).error(`API version ${JSON.stringify(version)} ${problem}`);
   }
   return served;
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { analyticsEnvShape, analyticsSettings, requireAnalyticsQueue } from "./analytics/config";
 import { cacheEnvShape, cacheSettings } from "./cache/config";
 import { limitsEnvShape, limitsSettings } from "./ratelimit/config";

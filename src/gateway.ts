@@ -15,6 +15,7 @@ import { LruCache } from "./lib/lru";
 import { OAuthService } from "./oauth/service";
 import { oauthSettings } from "./oauth/settings";
 import { pipeline } from "./pipeline";
+import { EdgeLimits } from "./ratelimit/edge";
 import { Limits } from "./ratelimit/service";
 import { createRevocationFeed } from "./revocation";
 import { KeyStore } from "./session/key-store";
@@ -56,7 +57,7 @@ export function createGateway(bindings: Bindings, features: readonly Feature[] =
     configCache,
     keys,
     revocations,
-    limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys),
+    limits: new Limits(config.limits, bindings.RATE_LIMITER, config.hashKeys, EdgeLimits.from(bindings)),
     breakers: new Breakers(bindings.CIRCUIT_BREAKER),
     hostStatus: new HostStatusCache(checkerReader(bindings.HOST_CHECKER), config.uptime.statusRefreshMs),
     checkerArming: new CheckerArming(store, bindings.HOST_CHECKER, config.uptime, queue !== undefined),

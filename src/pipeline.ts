@@ -1,6 +1,7 @@
 import type { Feature } from "./chain/feature";
 import { accessRights } from "./features/access-rights";
 import { analytics } from "./features/analytics";
+import { versionDispatch, versionRefusal } from "./features/api-versions";
 import { authentication } from "./features/auth";
 import { bodyTransform } from "./features/body-transform";
 import { circuitBreakers } from "./features/circuit-breakers";
@@ -42,11 +43,13 @@ import { virtualEndpoints } from "./features/virtual-endpoints";
  * listen path) picks the chain; see src/app.ts.
  */
 export const pipeline: readonly Feature[] = [
+  versionDispatch, //     definition.versions (Tyk OAS info.versioning): a request naming another version is served by that API's chain (before any base step)
   eventHandlers, //        event_handlers: hands later steps the API's handlers, so they can raise Tyk's events (src/events)
   analytics, //            wraps the rest: one record per request to an API, errors included
   metrics, //              METRICS binding: one Analytics Engine data point per request (status, latency, location, limited/cached); errors pass through
   oauthEndpoints, //       use_oauth2: answers {listen_path}oauth/authorize|token|revoke|revoke_all and tyk/oauth/authorize-client itself
   errorOverrides, //       error_overrides (+ TYK_GW_ERROROVERRIDES): every later step's error and upstream answers ≥ 400, replaced by the matching rule
+  versionRefusal, //      definition.versions: no version (403) or an unknown one (404), Tyk's errors recorded under the base
   versionCheck, //         API/version expiry, version lookup, ignored/black/white lists, mock replies
   cors, //                 CORS: answers OPTIONS itself (preflight 204), CORS headers on every answer, errors included
   prePlugins, //           custom_middleware.pre: registered plugins (src/plugins) before IP lists and auth; may answer early

@@ -5,7 +5,7 @@
  * `npm start` (`--persist-to`, default .wrangler/state).
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { queryLocalD1 } from "./local-d1";
 
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { formatIssues } from "../../src/lib/validation";
 
 export const sinkNames = ["d1", "postgres", "clickhouse"] as const;

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { GatewayEnv } from "../chain/gateway";
 import { readBounded } from "../lib/bounded-body";
 import { fromUtf8 } from "../lib/encoding";

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { GatewayEnv } from "../chain/gateway";
 import { waitUntilOf } from "../lib/wait-until";
 import { clientView, newClient, type OAuthClient } from "../oauth/clients";

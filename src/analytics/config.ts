@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { flag as flagWithDefault, optionalFlag } from "../lib/env";
 import { regexProblem, safeRegExp } from "../lib/regex-safety";
 

@@ -31,36 +31,49 @@ function batches(pending: Pending[]): Pending[][] {
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Builds a record; synchronous, so any request's flush may run it (it touches no I/O object of its request). */
+export type RecordBuilder = () => AnalyticsRecord;
+
 /**
  * Puts records on the analytics queue, several per `sendBatch` when requests
- * finish close together in one isolate. Each request's `waitUntil` runs one
- * flush: it waits `flushMs` for records from other requests, then sends
- * whatever is pending, its own record included unless an earlier flush took
- * it. No request waits on another request's promise, which Workers forbids
- * across request contexts. A failed send is logged and counted, never thrown.
- * Once a full batch is pending it goes at once: waiting could not make it
- * bigger, and would hold up to `flushMs` of traffic (10 s at most) in memory.
+ * finish close together in one isolate. A request hands over a builder, not a
+ * record: records are built and measured at flush time, after the responses
+ * went out. Each request's `waitUntil` runs one flush: it waits `flushMs` for
+ * records from other requests, then sends whatever is pending, its own record
+ * included unless an earlier flush took it. No request waits on another
+ * request's promise, which Workers forbids across request contexts. A failed
+ * build or send is logged and counted, never thrown. Once a full batch is
+ * pending it goes at once: waiting could not make it bigger.
  */
 export class AnalyticsSender {
-  private pending: Pending[] = [];
-  private pendingBytes = 0;
+  private pending: RecordBuilder[] = [];
   /** Isolate totals, so every "records dropped" log line says how many were lost so far. */
   readonly counters = { sent: 0, dropped: 0 };
 
   constructor(private readonly queue: Queue) {}
 
-  async submit(record: AnalyticsRecord, flushMs: number): Promise<void> {
-    const bytes = encoder.encode(JSON.stringify(record)).byteLength;
-    this.pending.push({ record, bytes });
-    this.pendingBytes += bytes;
-    const full = this.pending.length >= maxMessagesPerBatch || this.pendingBytes >= maxBytesPerBatch;
-    if (flushMs > 0 && !full) await pause(flushMs);
+  async submit(build: RecordBuilder, flushMs: number): Promise<void> {
+    this.pending.push(build);
+    if (flushMs > 0 && this.pending.length < maxMessagesPerBatch) await pause(flushMs);
     await this.flush();
   }
 
+  private built(builders: RecordBuilder[]): Pending[] {
+    const result: Pending[] = [];
+    for (const build of builders) {
+      try {
+        const record = build();
+        result.push({ record, bytes: encoder.encode(JSON.stringify(record)).byteLength });
+      } catch (error) {
+        this.counters.dropped += 1;
+        isolateLogger.error("analytics record dropped: building the record failed", { dropped_total: this.counters.dropped, error });
+      }
+    }
+    return result;
+  }
+
   private async flush(): Promise<void> {
-    this.pendingBytes = 0;
-    for (const batch of batches(this.pending.splice(0))) {
+    for (const batch of batches(this.built(this.pending.splice(0)))) {
       try {
         await this.queue.sendBatch(batch.map(({ record }) => ({ body: record, contentType: "json" as const })));
         this.counters.sent += batch.length;

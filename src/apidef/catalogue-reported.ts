@@ -106,30 +106,6 @@ export const reportedFeatures: readonly UnsupportedFeature[] = [
     active: (definition) => isSet(definition.certificates) && !off(definition.domain_disabled),
   },
 
-  flagFeature("Versioning with separate APIs", "definition.enabled", false, [
-    "definition.enabled",
-    "definition.name",
-    "definition.default",
-    "definition.versions",
-  ]),
-  {
-    name: "Fallback to the default version",
-    fields: ["definition.fallback_to_default"],
-    security: false,
-    switch: "definition.fallback_to_default",
-    active: (definition) => versioned(definition) && on(at(definition, "definition.fallback_to_default")),
-  },
-  {
-    // Decides whether the first path segment is stripped as a version.
-    name: "URL versioning pattern",
-    fields: ["definition.url_versioning_pattern"],
-    security: false,
-    switch: "definition.url_versioning_pattern",
-    active: (definition) =>
-      urlVersioned(definition) &&
-      isSet(at(definition, "definition.url_versioning_pattern")) &&
-      (on(at(definition, "definition.strip_versioning_data")) || on(at(definition, "definition.strip_path"))),
-  },
   {
     // With URL versioning Tyk drops a leading "/<slug>" before reading the version segment (getVersionFromRequest).
     name: "Slug prefix before a URL version",

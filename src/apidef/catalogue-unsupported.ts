@@ -106,8 +106,6 @@ export const restrictingFeatures: readonly UnsupportedFeature[] = [
     switch: "pinned_public_keys",
     active: (definition) => isSet(definition.pinned_public_keys) && !off(definition.certificate_pinning_disabled),
   },
-  // Reachable only from other APIs through tyk:// looping.
-  flagFeature("Internal API", "internal", true),
   // Reachable only by internal looping: every outside request gets 403.
   endpointFeature("Internal endpoint", "internal", true),
   {

@@ -33,10 +33,13 @@ export class RouteTable<Api extends Routable> {
   }
 
   match(host: string, path: string): RouteMatch<Api> | null {
-    const hostname = host.toLowerCase();
-    const hostnameWithoutPort = hostname.replace(/:\d+$/, "");
+    // Read only when an API is bound to a domain: most gateways route by listen path alone.
+    let hostname: string | undefined;
+    let hostnameWithoutPort: string | undefined;
     for (const api of this.apis) {
       if (this.customDomains && api.domain !== "") {
+        hostname ??= host.toLowerCase();
+        hostnameWithoutPort ??= hostname.replace(/:\d+$/, "");
         const candidate = api.domain.includes(":") ? hostname : hostnameWithoutPort;
         if (candidate !== api.domain) continue;
       }

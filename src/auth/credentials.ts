@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Where a method reads its credential: Tyk's `auth` block and each `auth_configs.<type>`. */
 export const authConfigSchema = z.looseObject({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AuthConfig } from "./credentials";
 import type { IntrospectionSettings } from "./introspection";
 import type { Skews } from "./jwt-claims";

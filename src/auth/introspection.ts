@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { hex, utf8 } from "../lib/encoding";
 import { LruCache } from "../lib/lru";
 

@@ -39,19 +39,38 @@ export function decodeKeySource(source: string): KeySource {
   return httpUrl.test(text) ? { kind: "jwks", url: text.trim() } : { kind: "static", material };
 }
 
-/** HMAC secrets are used as bytes; public keys are PEM (SPKI or an X.509 certificate), imported once per algorithm. */
+const hmacHashes: Record<string, string> = { HS256: "SHA-256", HS384: "SHA-384", HS512: "SHA-512" };
+
+/** The secret as a cache key: one character per byte, so any bytes (not only UTF-8) map one to one. */
+function byteString(material: Uint8Array): string {
+  let text = "";
+  for (let start = 0; start < material.length; start += 8192) text += String.fromCharCode(...material.subarray(start, start + 8192));
+  return text;
+}
+
+function importHmac(alg: string, material: Uint8Array): Promise<VerificationKey> {
+  const hash = hmacHashes[alg];
+  // An empty secret cannot be imported; jose refuses the bytes the same way.
+  if (!hash || material.length === 0) return Promise.resolve(material);
+  return crypto.subtle.importKey("raw", material, { name: "HMAC", hash }, false, ["verify"]);
+}
+
+/**
+ * HMAC secrets and PEM public keys (SPKI or an X.509 certificate), imported
+ * once per algorithm: jose would import raw HMAC bytes again on every verify.
+ */
 export function keyFromMaterial(
   family: SigningFamily,
   alg: string,
   material: Uint8Array,
   imported: LruCache<string, Promise<VerificationKey>>,
 ): Promise<VerificationKey> {
-  if (family === "hmac") return Promise.resolve(material);
-  const pem = fromUtf8(material).trim();
-  const cacheKey = `${alg}\u0000${pem}`;
+  const pem = family === "hmac" ? "" : fromUtf8(material).trim();
+  const cacheKey = family === "hmac" ? `hmac\u0000${alg}\u0000${byteString(material)}` : `${alg}\u0000${pem}`;
   let key = imported.get(cacheKey);
   if (!key) {
-    key = pem.includes("BEGIN CERTIFICATE") ? importX509(pem, alg) : importSPKI(pem, alg);
+    if (family === "hmac") key = importHmac(alg, material);
+    else key = pem.includes("BEGIN CERTIFICATE") ? importX509(pem, alg) : importSPKI(pem, alg);
     key.catch(() => imported.delete(cacheKey));
     imported.set(cacheKey, key);
   }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isolateLogger } from "../lib/logger";
 import { LruCache } from "../lib/lru";
 import { cacheLifetimeMs, defaultJwksOptions, type JwksOptions } from "./jwks";

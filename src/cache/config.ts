@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * `PORTCULLIS_CACHE_MAX_BYTES`: the largest response body the response cache

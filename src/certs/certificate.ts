@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { hex } from "../lib/encoding";
 import { DerError } from "./der";
 import { readPem, writePem } from "./pem";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * On Workers the TLS handshake ends at Cloudflare's edge, which reports the

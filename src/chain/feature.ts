@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldPattern } from "../apidef/catalogue";
 import type { CoreApi } from "../apidef/compile";
 import type { FieldWarning } from "../apidef/manifest";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * One analytics record, with Tyk's JSON field names (tyk-pump `AnalyticsRecord`),

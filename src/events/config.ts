@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EventMessage } from "./message";
 
 /* Settings of event delivery: the queue webhooks go through, and how the consumer sends and retries them. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Logger } from "../lib/logger";
 import type { WaitUntil } from "../lib/wait-until";
 import type { EventMessage, QueuedWebhook } from "./message";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * What the gateway puts on the EVENTS queue: one message per webhook to call,

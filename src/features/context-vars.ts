@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
 import { readBounded, streamOf } from "../lib/bounded-body";

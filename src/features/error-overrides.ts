@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldWarning } from "../apidef/manifest";
 import { defineFeature } from "../chain/feature";
 import { responseFlagOf, templateDataOf } from "../lib/error-flags";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineFeature } from "../chain/feature";
 import { compileEventHandlers, eventHandlersSchema } from "../events/handlers";
 

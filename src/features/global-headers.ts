@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compileVersions, headerMap, list, perVersionFragment } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";
 import { applyHeaderChanges, compileHeaderChanges, type HeaderChanges } from "./transform-headers";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { list } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";
 import type { RequestContext } from "../chain/context";

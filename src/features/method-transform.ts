@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compilePathPattern } from "../apidef/paths";
 import { compileVersions, list, pathPattern, perVersionFragment } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";

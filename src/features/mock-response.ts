@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { compileVersions, list, perVersionFragment } from "../apidef/schema";
 import { defineFeature } from "../chain/feature";
 import { mediaTypeEntry } from "../lib/openapi-params";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { list } from "../apidef/schema";
 import { fingerprintLength, isExpired } from "../certs/certificate";
 import { clientCertificateOf } from "../certs/client-certificate";

@@ -2,7 +2,7 @@ import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
 import { TykError } from "../lib/tyk-error";
 import { allHostsDown, Balancer, FixedTargets } from "../proxy/balancer";
-import { removeHopByHopHeaders, setForwardedHeaders } from "../proxy/headers";
+import { prepareUpstreamHeaders, withoutHopByHop } from "../proxy/headers";
 import { sendUpstream } from "../proxy/send";
 import { upstreamUrl } from "../proxy/target";
 import { serviceDiscoveryFields, serviceDiscoveryHonours, serviceDiscoveryOf } from "./service-discovery";
@@ -39,10 +39,7 @@ export const proxyToUpstream = defineFeature({
     return { balancers, discovery };
   },
   step: (compiled, api) => async (ctx) => {
-    const headers = ctx.upstreamHeaders;
-    removeHopByHopHeaders(headers, ctx.request.headers);
-    setForwardedHeaders(headers, ctx.request, ctx.url, ctx.clientIp);
-    headers.delete("host");
+    prepareUpstreamHeaders(ctx.upstreamHeaders, ctx.request, ctx.url, ctx.clientIp);
     let target = ctx.rewrittenUrl?.toString();
     if (target === undefined) {
       const picked = await compiled.balancers.get(ctx.version.name)!.pick(ctx);
@@ -61,8 +58,6 @@ export const proxyToUpstream = defineFeature({
       if (error instanceof TykError && error.status === 504) compiled.discovery?.drop();
       throw error;
     }
-    const responseHeaders = new Headers(upstream.headers);
-    removeHopByHopHeaders(responseHeaders);
-    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });
+    return withoutHopByHop(upstream);
   },
 });

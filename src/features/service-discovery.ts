@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceDiscovery } from "../proxy/discovery";
 import { serviceDiscoverySchema } from "../proxy/discovery-parse";
 

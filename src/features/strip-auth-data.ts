@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { authConfigSchema, defaultAuthConfig, type AuthConfig } from "../auth/credentials";
 import { defineFeature } from "../chain/feature";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreApi } from "../apidef/compile";
 import type { FieldWarning } from "../apidef/manifest";
 import type { GatewayConfig } from "../config";

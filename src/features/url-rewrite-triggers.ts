@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { list, regexSource } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { contextVariable } from "./context-vars";

@@ -1,10 +1,11 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { compileVersions, list, perVersionFragment } from "../apidef/schema";
 import type { RequestContext } from "../chain/context";
 import { defineFeature } from "../chain/feature";
 import { readBounded, streamOf } from "../lib/bounded-body";
 import { goJsonSyntaxError } from "../lib/go-json-syntax";
 import type { CompiledJsonSchema } from "../lib/json-schema";
+import { decodeFormBody } from "../lib/openapi-form";
 import { decodeParameter, mediaTypeEntry, type ParameterLocation } from "../lib/openapi-params";
 import { compileOpenApiSchema, openApiSchemaError } from "../lib/openapi-schema";
 import { compileOperationPath, matchOperationPath, type OperationPath } from "../lib/path-template";
@@ -16,7 +17,7 @@ import { maxValidatedBodyBytes } from "./validate-json";
  * Tyk OAS's validateRequest (Tyk's ValidateRequest middleware, kin-openapi's
  * request validation): on the entry of `extended_paths.validate_request`
  * whose method and OpenAPI path template match, the operation's path, query
- * and header parameters and then its JSON request body are checked against
+ * and header parameters and then its JSON or form request body are checked against
  * their schemas (OpenAPI 3.0's dialect). The first problem answers
  * `error_response_code` (default 422) with "request validation error: " and
  * kin-openapi's description. The entries carry the operation's schemas
@@ -45,6 +46,9 @@ interface CompiledMedia {
   schema: CompiledJsonSchema | undefined;
   /** kin-openapi names the schema in its message: the `$ref` it came from, else its title. */
   id: string;
+  /** The schema as written and the media type's `encoding`: a form body is decoded by them. */
+  source: Record<string, unknown> | undefined;
+  encoding: unknown;
 }
 
 interface CompiledValidation {
@@ -67,7 +71,8 @@ function compileEntry(entry: z.output<typeof validateRequestEntrySchema>): Compi
   }));
   const content = Object.fromEntries(
     Object.entries(entry.request_body?.content ?? {}).map(([type, media]) => {
-      return [type, { schema: media.schema ? compileOpenApiSchema(media.schema) : undefined, id: media.schema_id }];
+      const schema = media.schema ? compileOpenApiSchema(media.schema) : undefined;
+      return [type, { schema, id: media.schema_id, source: media.schema, encoding: media.encoding }];
     }),
   );
   return {
@@ -138,8 +143,12 @@ async function checkBody(ctx: RequestContext, validation: CompiledValidation, bo
     }
   } else if (bare.toLowerCase() === "text/plain") {
     value = text;
+  } else if (bare.toLowerCase() === "application/x-www-form-urlencoded" && media.source) {
+    const form = decodeFormBody(text, media.source, media.encoding);
+    if (!form.ok) throw fail(`failed to decode request body: ${form.reason}`);
+    value = form.value;
   } else {
-    // Form, multipart, XML and other bodies are not decoded: only JSON and plain text are checked.
+    // Multipart, XML and other bodies are not decoded: JSON, forms and plain text are checked.
     return;
   }
   const problem = openApiSchemaError(media.schema, value);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreApi, CoreVersion } from "../apidef/compile";
 import { compilePathPattern, pathPatternError } from "../apidef/paths";
 import { compileVersions, headerMap, list, pathPattern } from "../apidef/schema";

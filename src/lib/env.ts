@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Parsers for Worker variables, which are always strings. Booleans accept

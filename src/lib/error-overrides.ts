@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { responseFlags, type ResponseFlag } from "./error-flags";
 import { type BodyTemplate, parseBodyTemplate, TemplateRefusal } from "./error-override-template";
 import { regexProblem, safeRegExp } from "./regex-safety";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Upstream settings, read by src/proxy/send.ts (here rather than in src/proxy,

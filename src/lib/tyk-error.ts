@@ -42,6 +42,8 @@ export const messages = {
   upstreamLookupFailed: "Upstream host lookup failed",
   breakerOpen: "Service temporarily unavailable.",
   internal: "An error occured that should have not been possible",
+  /** Go's `http.StatusText(500)`: Tyk's answer when a version falls back to a default it cannot find. */
+  internalServerError: "Internal Server Error",
   /** A plugin threw (Tyk's coprocess dispatch error). */
   pluginFailed: "Middleware error",
   basicMalformedHeader: "Attempted access with malformed header, header not in basic auth format",

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * "proxy.target_url: Invalid URL; name: Required", one entry per issue, paths

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Request metrics go to a Workers Analytics Engine dataset bound as METRICS

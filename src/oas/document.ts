@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { oasDocumentSchema, openApiVersion, type OasDocument } from "./schema";
 
 export type { OasDocument } from "./schema";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compilePathTemplate, type PathTemplate } from "../lib/path-template";
 import { documentedResponses } from "./operation-examples";
 import { isNode, type Node, type OpenApiFrame, pointerTarget, RefError, type Resolve, resolver } from "./resolve-refs";
@@ -233,6 +233,16 @@ function mockEntry(
     more_specific_paths: moreSpecificPaths(document, found.path),
     from_oas_examples: fromExamples,
   };
+}
+
+// Bodies validateRequest decodes (src/features/validate-request.ts); a wildcard may also match one of them.
+const checkedBody = /^(?:application\/(?:[\w.+-]+\+)?json|text\/plain|application\/x-www-form-urlencoded)$|\*/i;
+
+/** The media types of an entry's request body that carry a schema the gateway does not check (multipart, XML, ...). */
+export function uncheckedMediaTypes(entry: ValidateRequestEntry): string[] {
+  return Object.entries(entry.request_body?.content ?? {})
+    .filter(([type, media]) => media.schema !== undefined && !checkedBody.test((type.split(";")[0] ?? "").trim()))
+    .map(([type]) => type);
 }
 
 /**

@@ -1,5 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
+import { errorOverridesSchema } from "./schema-error-overrides";
 import { middlewareSchema } from "./schema-middleware";
+import { customAuthenticationSchema } from "./schema-plugins";
 
 /*
  * Tyk's `x-tyk-api-gateway` extension (info, upstream, server, middleware),
@@ -44,6 +46,7 @@ export const authenticationSchema = z.looseObject({
     .looseObject({ enabled: z.boolean(), ...sources, allowedAlgorithms: z.array(z.string()).optional(), allowedClockSkew: z.number().optional() })
     .optional(),
   securitySchemes: z.record(z.string(), securitySchemeSchema).optional(),
+  custom: customAuthenticationSchema.optional(),
 });
 
 export const versioningSchema = z.looseObject({
@@ -128,6 +131,7 @@ export const extensionSchema = z.looseObject({
   upstream: upstreamSchema,
   server: serverSchema,
   middleware: middlewareSchema.optional(),
+  errorOverrides: errorOverridesSchema.optional(),
 });
 
 export type OasExtension = z.infer<typeof extensionSchema>;

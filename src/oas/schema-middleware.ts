@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import { endpointPostPluginSchema, globalPluginFields, virtualEndpointSchema } from "./schema-plugins";
 
 /*
  * The middleware part of Tyk's `x-tyk-api-gateway` extension: what Portcullis
@@ -71,6 +72,16 @@ export const mockResponseSchema = z.looseObject({
     .optional(),
 });
 
+/** A body template: `body` is the template in base64, `path` a file (which Workers cannot read). */
+export const transformBodySchema = z.looseObject({
+  enabled,
+  format: z.enum(["json", "xml"]),
+  body: z.string().optional(),
+  path: z.string().optional(),
+});
+
+export const trackEndpointSchema = z.looseObject({ enabled });
+
 export const operationSchema = z.looseObject({
   allow: allowanceSchema.optional(),
   block: allowanceSchema.optional(),
@@ -86,6 +97,12 @@ export const operationSchema = z.looseObject({
   cache: operationCacheSchema.optional(),
   validateRequest: validateRequestSchema.optional(),
   mockResponse: mockResponseSchema.optional(),
+  transformRequestBody: transformBodySchema.optional(),
+  transformResponseBody: transformBodySchema.optional(),
+  virtualEndpoint: virtualEndpointSchema.optional(),
+  trackEndpoint: trackEndpointSchema.optional(),
+  doNotTrackEndpoint: trackEndpointSchema.optional(),
+  postPlugins: z.array(endpointPostPluginSchema).optional(),
 });
 
 export const corsSchema = z.looseObject({
@@ -122,6 +139,7 @@ export const globalSchema = z.looseObject({
   skipRateLimit: z.boolean().optional(),
   skipQuota: z.boolean().optional(),
   skipQuotaReset: z.boolean().optional(),
+  ...globalPluginFields,
 });
 
 export const middlewareSchema = z.looseObject({
@@ -132,3 +150,4 @@ export const middlewareSchema = z.looseObject({
 export type OasOperationMiddleware = z.infer<typeof operationSchema>;
 export type OasGlobalMiddleware = z.infer<typeof globalSchema>;
 export type OasTransformHeaders = z.infer<typeof transformHeadersSchema>;
+export type OasTransformBody = z.infer<typeof transformBodySchema>;

@@ -138,8 +138,10 @@ export function authenticationToClassic(document: OasDocument, unmapped: Unmappe
   }
   if (authentication.stripAuthorizationData) classic.strip_auth_data = true;
   if (authentication.baseIdentityProvider) classic.base_identity_provided_by = authentication.baseIdentityProvider;
-  unmapped.rest(base, authentication, ["enabled", "securitySchemes", "hmac", "stripAuthorizationData", "baseIdentityProvider"], true);
-  const methods = [classic.use_standard_auth, classic.enable_jwt, classic.use_basic_auth, classic.enable_signature_checking].filter(Boolean).length;
+  // `custom` (a custom auth plugin) is mapped with the other plugins (to-classic-plugins.ts).
+  unmapped.rest(base, authentication, ["enabled", "securitySchemes", "hmac", "stripAuthorizationData", "baseIdentityProvider", "custom"], true);
+  const custom = authentication.custom?.enabled;
+  const methods = [classic.use_standard_auth, classic.enable_jwt, classic.use_basic_auth, classic.enable_signature_checking, custom].filter(Boolean).length;
   // Authentication on with nothing we can check: refuse rather than serve the API open.
   if (methods === 0 && !unmapped.fields.some((field) => field.security))
     unmapped.add(base, "authentication is enabled but no security scheme in force can be mapped", true);

@@ -1,4 +1,5 @@
-import type { OasOperationMiddleware, OasTransformHeaders } from "./schema-middleware";
+import type { OasOperationMiddleware, OasTransformBody, OasTransformHeaders } from "./schema-middleware";
+import type { OasVirtualEndpoint } from "./schema-plugins";
 import { httpMethods, type OasDocument } from "./schema";
 import type { UnmappedFields } from "./unmapped";
 
@@ -77,6 +78,35 @@ function rewriteEntry(at: Entry, rewrite: NonNullable<OasOperationMiddleware["ur
   return { ...at, match_pattern: rewrite.pattern, rewrite_to: rewrite.rewriteTo, triggers };
 }
 
+/** Tyk's TransformBody.ExtractTo: a `body` is a base64 blob, else `path` names a file; the session is always offered to the template. */
+function bodyTransformEntry(at: Entry, transform: OasTransformBody): Entry {
+  const blob = Boolean(transform.body);
+  return {
+    ...at,
+    disabled: false,
+    template_data: {
+      input_type: transform.format,
+      enable_session: true,
+      template_mode: blob ? "blob" : "file",
+      template_source: (blob ? transform.body : transform.path) ?? "",
+    },
+  };
+}
+
+/** Tyk's VirtualEndpoint.ExtractTo: `functionName`, else the deprecated `name`; `body` is base64 source, else `path` a file. */
+function virtualEntry(at: Entry, virtual: OasVirtualEndpoint): Entry {
+  const blob = Boolean(virtual.body);
+  return {
+    ...at,
+    disabled: false,
+    response_function_name: virtual.functionName || virtual.name || "",
+    function_source_type: blob ? "blob" : "file",
+    function_source_uri: (blob ? virtual.body : virtual.path) ?? "",
+    use_session: virtual.requireSession ?? false,
+    proxy_on_error: virtual.proxyOnError ?? false,
+  };
+}
+
 /** The middleware names this converter maps (validateRequest and mockResponse come from src/oas/operation-entries.ts). */
 export const mappedOperationFields = [
   "allow",
@@ -93,6 +123,12 @@ export const mappedOperationFields = [
   "cache",
   "validateRequest",
   "mockResponse",
+  "transformRequestBody",
+  "transformResponseBody",
+  "virtualEndpoint",
+  "trackEndpoint",
+  "doNotTrackEndpoint",
+  "postPlugins",
 ];
 
 /** Operation middleware that restricts who may call what: not honouring it would open the API. */
@@ -142,6 +178,15 @@ export function operationToClassic(paths: ExtendedPaths, located: LocatedOperati
       timeout: cache.timeout ?? 0,
     });
   }
+  if (middleware.transformRequestBody?.enabled) pushEntry(paths, "transform", bodyTransformEntry(at, middleware.transformRequestBody));
+  if (middleware.transformResponseBody?.enabled) pushEntry(paths, "transform_response", bodyTransformEntry(at, middleware.transformResponseBody));
+  if (middleware.virtualEndpoint?.enabled) pushEntry(paths, "virtual", virtualEntry(at, middleware.virtualEndpoint));
+  if (middleware.trackEndpoint?.enabled) pushEntry(paths, "track_endpoints", { ...at, disabled: false });
+  if (middleware.doNotTrackEndpoint?.enabled) pushEntry(paths, "do_not_track_endpoints", { ...at, disabled: false });
+  // Tyk reads only the first entry (EndpointPostPlugins.ExtractTo); the classic manifest refuses a Go plugin endpoint.
+  const goPlugin = middleware.postPlugins?.[0];
+  if (goPlugin?.enabled)
+    pushEntry(paths, "go_plugin", { ...at, disabled: false, plugin_path: goPlugin.path ?? "", symbol_name: goPlugin.functionName || goPlugin.name || "" });
   const base = `$.x-tyk-api-gateway.middleware.operations[${JSON.stringify(located.operationId)}]`;
   for (const [name, value] of Object.entries(middleware)) {
     if (mappedOperationFields.includes(name)) continue;

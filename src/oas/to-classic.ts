@@ -1,11 +1,13 @@
 import type { OasIssue } from "./document";
-import { operationEntries } from "./operation-entries";
+import { operationEntries, uncheckedMediaTypes } from "./operation-entries";
 import type { OasGlobalMiddleware } from "./schema-middleware";
 import type { OasDocument } from "./schema";
 import { authenticationToClassic } from "./to-classic-auth";
 import { type ExtendedPaths, locateOperations, operationToClassic, pushEntry } from "./to-classic-operations";
+import { errorOverridesToClassic, mappedGlobalPluginFields, pluginsToClassic } from "./to-classic-plugins";
 import { uptimeTestsToClassic } from "./to-classic-uptime";
 import { UnmappedFields, type UnmappedField } from "./unmapped";
+import { versioningToClassic } from "./versioning";
 
 /*
  * A Tyk OAS document to the classic API definition every feature reads: the
@@ -82,7 +84,7 @@ function globalToApi(global: OasGlobalMiddleware | undefined, unmapped: Unmapped
   if (global.skipRateLimit) api.disable_rate_limit = true;
   if (global.skipQuota) api.disable_quota = true;
   if (global.skipQuotaReset) api.dont_set_quota_on_create = true;
-  const mapped = ["cors", "cache", "contextVariables", "trafficLogs", "skipRateLimit", "skipQuota", "skipQuotaReset"];
+  const mapped = ["cors", "cache", "contextVariables", "trafficLogs", "skipRateLimit", "skipQuota", "skipQuotaReset", ...mappedGlobalPluginFields];
   unmapped.rest(`${extension}.middleware.global`, global, [...mapped, "transformRequestHeaders", "transformResponseHeaders", "requestSizeLimit", "ignoreCase"]);
   return api;
 }
@@ -136,7 +138,12 @@ export function convertOas(document: OasDocument): OasConversion {
     operationToClassic(extendedPaths, operation, own, unmapped);
     const entries = operationEntries(document, operation.operationId, own);
     issues.push(...entries.issues);
-    for (const entry of entries.validate_request) pushEntry(extendedPaths, "validate_request", entry);
+    for (const entry of entries.validate_request) {
+      pushEntry(extendedPaths, "validate_request", entry);
+      const body = `$.paths[${JSON.stringify(entry.path)}].${entry.method.toLowerCase()}.requestBody.content`;
+      for (const type of uncheckedMediaTypes(entry))
+        unmapped.add(`${body}[${JSON.stringify(type)}]`, "validateRequest does not check bodies of this media type; they are passed on unchecked");
+    }
     for (const entry of entries.mock_response) pushEntry(extendedPaths, "mock_response", entry);
   }
   for (const operationId of Object.keys(operations)) {
@@ -144,16 +151,16 @@ export function convertOas(document: OasDocument): OasConversion {
       unmapped.add(`${extension}.middleware.operations[${JSON.stringify(operationId)}]`, "names no operation in the document's paths; it is ignored");
     }
   }
-  if (tyk.info.versioning?.enabled)
-    unmapped.add(`${extension}.info.versioning`, "versioning across Tyk OAS APIs is not supported; requests are served by this API");
   const domain = tyk.server.customDomain;
   const definition: Classic = {
     api_id: tyk.info.id ?? "",
     org_id: tyk.info.orgId ?? "",
     name: tyk.info.name,
     active: tyk.info.state.active,
-    // The classic manifest refuses an internal API (not served while set), so it is carried over rather than dropped.
+    // Served only through a base API's versions (src/features/api-versions.ts), never on its own listen path.
     ...(tyk.info.state.internal ? { internal: true } : {}),
+    // Versions are separate APIs; Tyk keeps the OAS object in the classic `definition` (its own version name, default, name → API id).
+    ...(tyk.info.versioning ? { definition: versioningToClassic(tyk.info.versioning) } : {}),
     expiration: tyk.info.expiration ?? "",
     domain: domain?.enabled ? domain.name : "",
     tags: tyk.server.gatewayTags?.enabled ? (tyk.server.gatewayTags.tags ?? []) : [],
@@ -161,6 +168,8 @@ export function convertOas(document: OasDocument): OasConversion {
     ...(tyk.upstream.uptimeTests ? { uptime_tests: uptimeTestsToClassic(tyk.upstream.uptimeTests) } : {}),
     ...authenticationToClassic(document, unmapped),
     ...globalToApi(middleware?.global, unmapped),
+    ...pluginsToClassic(middleware?.global, tyk.server.authentication?.custom, unmapped),
+    ...errorOverridesToClassic(tyk.errorOverrides),
     version_data: {
       not_versioned: true,
       default_version: "",
@@ -168,7 +177,7 @@ export function convertOas(document: OasDocument): OasConversion {
     },
   };
   unmapped.rest(`${extension}.info`, tyk.info, ["id", "dbId", "orgId", "name", "state", "versioning", "expiration"]);
-  unmapped.rest(extension, tyk, ["info", "upstream", "server", "middleware"]);
+  unmapped.rest(extension, tyk, ["info", "upstream", "server", "middleware", "errorOverrides"]);
   return { definition, unmapped: unmapped.fields, issues };
 }
 

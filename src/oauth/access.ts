@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { verifyPassword } from "../auth/password-hash";
 import { bytesFromBase64, fromUtf8 } from "../lib/encoding";
 import type { FoundSession } from "../session/key-store";

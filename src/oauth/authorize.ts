@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { OAuthError } from "./errors";
 import { randomCode, sha256Hex } from "./hashing";
 import { isPkceMethod, isPkceText, pkceMethods } from "./pkce";

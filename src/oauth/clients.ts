@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { constantTimeEqual } from "../lib/constant-time";
 import { isolateLogger } from "../lib/logger";
 import type { Store } from "../store";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readBounded } from "../lib/bounded-body";
 import { fromUtf8 } from "../lib/encoding";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { utf8 } from "../lib/encoding";
 import { isolateLogger } from "../lib/logger";
 import { generateKeyId, generateToken } from "../session/keys";

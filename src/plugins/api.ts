@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * The plugin interface: what a user's TypeScript plugin sees and may do. It is

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Tyk's service discovery answers (gateway/service_discovery.go), pure: from

@@ -20,12 +20,14 @@ function namedInConnection(headers: Headers): string[] {
  * client sent: a named header goes only while it still holds the client's
  * value, so naming a header the gateway added or changed (global headers,
  * header transforms, context variables) cannot strip it on the way upstream.
+ * (Deleting each name costs less in workerd than iterating the names to find
+ * the few that are there.)
  *
  * Only what the Worker sees can be removed: a runtime that consumed
  * `Connection` before the Worker ran (wrangler dev does) leaves the headers it
  * named in place (docs/request-shaping.md).
  */
-export function removeHopByHopHeaders(headers: Headers, sent: Headers = headers): void {
+function removeHopByHopHeaders(headers: Headers, sent: Headers = headers): void {
   for (const name of namedInConnection(sent)) {
     const value = sent.get(name);
     if (value !== null && headers.get(name) === value) headers.delete(name);
@@ -34,14 +36,25 @@ export function removeHopByHopHeaders(headers: Headers, sent: Headers = headers)
 }
 
 /**
- * X-Forwarded-For gets the client appended (as Tyk does); Proto and Host
- * describe the request the client made to the gateway.
+ * Readies the request headers for the upstream: hop-by-hop headers out, Host
+ * out (fetch sends the target's), and X-Forwarded-For gets the client appended
+ * (as Tyk does) while Proto and Host describe the request the client made to
+ * the gateway.
  */
-export function setForwardedHeaders(headers: Headers, request: Request, url: URL, ip: string): void {
+export function prepareUpstreamHeaders(headers: Headers, request: Request, url: URL, ip: string): void {
+  removeHopByHopHeaders(headers, request.headers);
+  headers.delete("host");
   if (ip) {
     const prior = headers.get("x-forwarded-for");
     headers.set("x-forwarded-for", prior ? `${prior}, ${ip}` : ip);
   }
   headers.set("x-forwarded-proto", url.protocol.slice(0, -1));
   headers.set("x-forwarded-host", request.headers.get("host") ?? url.host);
+}
+
+/** The upstream's answer without hop-by-hop headers, on a copy: a fetched answer's headers are immutable. */
+export function withoutHopByHop(upstream: Response): Response {
+  const answer = new Response(upstream.body, upstream);
+  removeHopByHopHeaders(answer.headers);
+  return answer;
 }

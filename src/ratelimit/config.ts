@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { flag as flagWithDefault, milliseconds } from "../lib/env";
 
 /*
@@ -7,7 +7,7 @@ import { flag as flagWithDefault, milliseconds } from "../lib/env";
  * counterpart (Tyk has no Durable Objects to be exact with).
  */
 
-export const limitModes = ["exact", "fast"] as const;
+export const limitModes = ["exact", "fast", "edge"] as const;
 export type LimitMode = (typeof limitModes)[number];
 
 const flag = flagWithDefault(false);
@@ -21,7 +21,7 @@ export const limitsEnvShape = {
   PORTCULLIS_RATELIMIT_MODE: z
     .enum([...limitModes, ""])
     .optional()
-    .transform((value): LimitMode => value || "exact"),
+    .transform((value): LimitMode => value || "fast"),
   /** What happens when the limiter cannot be reached: refuse (Tyk's behaviour) or let requests through. */
   PORTCULLIS_RATELIMIT_FAILURE_MODE: z
     .enum(["closed", "open", ""])

@@ -1,24 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
-import { CounterSet, type CounterSpec, type CounterStore, type Decision, type QuotaReading, type QuotaState, type Refund } from "./counters";
-import { SlidingLog } from "./sliding-log";
+import { CounterSet, type CounterSpec, type Decision, type QuotaReading, type Refund } from "./counters";
+import { SqlCounterStore, type StoreWrites } from "./sql-store";
 
 /*
  * One RateLimiter object per limited identity: `key:<hashed key>` or
  * `api:<api id>`. Every decision for that identity happens here, in memory and
  * synchronously, so concurrent requests from any number of isolates are
- * serialised without locks. Each admission is written to the object's SQLite
- * storage in the same turn; the runtime's output gate holds the answer until
- * the write is durable, so eviction or a redeploy loses no admission.
- * An alarm clears the object once everything in it has expired.
+ * serialised without locks. The counters stay in memory between requests and
+ * are written to the object's SQLite storage group-committed (sql-store.ts):
+ * the decisions taken while one commit is in flight share the next one. An
+ * admission is answered only once it was written, and the runtime's output
+ * gate holds the answer until the write is durable, so eviction or a redeploy
+ * loses no admission. An alarm clears the object once everything in it has
+ * expired.
  */
-
-const schema = `
-  CREATE TABLE IF NOT EXISTS rate_log (
-    counter TEXT NOT NULL, at INTEGER NOT NULL, n INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-    PRIMARY KEY (counter, at)
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS quota (counter TEXT PRIMARY KEY, used INTEGER NOT NULL, renews_at INTEGER NOT NULL) WITHOUT ROWID;
-`;
 
 /** Slack after the last expiry before the alarm clears the object, so a busy identity is not cleared and rebuilt constantly. */
 const alarmSlackMs = 60_000;
@@ -28,83 +23,6 @@ const alarmSlackMs = 60_000;
  */
 const alarmHorizonMs = 30 * 24 * 3_600_000;
 
-class SqlCounterStore implements CounterStore {
-  private ready: boolean;
-
-  constructor(private readonly sql: SqlStorage) {
-    // Tables are made on the first write, so an object that is only read (or
-    // reset) stores nothing at all.
-    this.ready = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'quota'").toArray().length > 0;
-  }
-
-  get initialised(): boolean {
-    return this.ready;
-  }
-
-  forget(): void {
-    this.ready = false;
-  }
-
-  load(counters: CounterSet): void {
-    if (!this.ready) return;
-    const rows = this.sql.exec<{ counter: string; at: number; n: number; expires_at: number }>(
-      "SELECT counter, at, n, expires_at FROM rate_log ORDER BY counter, at",
-    );
-    for (const row of rows) {
-      let log = counters.logs.get(row.counter);
-      if (!log) {
-        log = new SlidingLog(row.expires_at - row.at);
-        counters.logs.set(row.counter, log);
-      }
-      log.add(row.at, row.n);
-    }
-    for (const row of this.sql.exec<{ counter: string; used: number; renews_at: number }>("SELECT counter, used, renews_at FROM quota")) {
-      counters.quotas.set(row.counter, { used: row.used, renewsAt: row.renews_at });
-    }
-  }
-
-  addRate(id: string, at: number, n: number, expiresAt: number): void {
-    this.write(
-      `INSERT INTO rate_log (counter, at, n, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (counter, at) DO UPDATE SET n = n + excluded.n, expires_at = max(expires_at, excluded.expires_at)`,
-      id,
-      at,
-      n,
-      expiresAt,
-    );
-  }
-
-  takeRate(id: string, at: number, n: number): void {
-    this.write("UPDATE rate_log SET n = n - ? WHERE counter = ? AND at = ?", n, id, at);
-    this.write("DELETE FROM rate_log WHERE counter = ? AND at = ? AND n <= 0", id, at);
-  }
-
-  pruneRate(id: string, upTo: number): void {
-    if (this.ready) this.sql.exec("DELETE FROM rate_log WHERE counter = ? AND at <= ?", id, upTo);
-  }
-
-  saveQuota(id: string, state: QuotaState): void {
-    this.write(
-      "INSERT INTO quota (counter, used, renews_at) VALUES (?, ?, ?) ON CONFLICT (counter) DO UPDATE SET used = excluded.used, renews_at = excluded.renews_at",
-      id,
-      state.used,
-      state.renewsAt,
-    );
-  }
-
-  deleteQuota(id: string): void {
-    if (this.ready) this.sql.exec("DELETE FROM quota WHERE counter = ?", id);
-  }
-
-  private write(query: string, ...bindings: (string | number)[]): void {
-    if (!this.ready) {
-      this.sql.exec(schema);
-      this.ready = true;
-    }
-    this.sql.exec(query, ...bindings);
-  }
-}
-
 export class RateLimiter extends DurableObject<Record<string, unknown>> {
   private readonly store: SqlCounterStore;
   private readonly counters: CounterSet;
@@ -112,7 +30,7 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
-    this.store = new SqlCounterStore(ctx.storage.sql);
+    this.store = new SqlCounterStore(ctx.storage.sql, () => ctx.storage.sync());
     this.counters = new CounterSet(this.store);
     this.store.load(this.counters);
     void ctx.blockConcurrencyWhile(async () => {
@@ -121,15 +39,24 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
   }
 
   /** Decides one request (`want` 1, `leaseMs` 0) or grants a fast-mode lease of up to `want` admissions. */
-  acquire(specs: CounterSpec[], want: number, leaseMs: number): Decision {
+  async acquire(specs: CounterSpec[], want: number, leaseMs: number): Promise<Decision> {
     const decision = this.counters.acquire(specs, want, leaseMs, Date.now());
-    if (decision.allowed) this.scheduleCleanup();
+    // A refusal books nothing, so it needs no write; an admission is answered once it is stored.
+    if (!decision.allowed) return decision;
+    this.scheduleCleanup();
+    await this.store.flushed();
     return decision;
   }
 
-  /** Takes back admissions that were granted but not used. */
-  refund(refund: Refund): void {
+  /** Takes back admissions that were granted but not used; a lost refund only leaves capacity unused until its window passes. */
+  refund(refund: Refund): Promise<void> {
     this.counters.refund(refund);
+    return this.store.flushed();
+  }
+
+  /** Storage work so far, for tests and benches. */
+  get storageWrites(): StoreWrites {
+    return { ...this.store.writes };
   }
 
   quotas(): QuotaReading[] {
@@ -139,6 +66,7 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
   /** A key edit without `suppress_reset` starts its quotas afresh; rate windows stay, as they describe traffic already sent. */
   resetQuotas(): void {
     this.counters.resetQuotas();
+    this.store.flushNow();
   }
 
   /** Everything goes when the key is deleted. */
@@ -151,6 +79,7 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     this.counters.expire(Date.now());
+    this.store.flushNow();
     if (this.counters.empty) await this.clearStorage();
     else this.scheduleCleanup();
   }
@@ -166,9 +95,10 @@ export class RateLimiter extends DurableObject<Record<string, unknown>> {
 
   private async clearStorage(): Promise<void> {
     this.alarmAt = null;
-    await this.ctx.storage.deleteAlarm();
-    if (!this.store.initialised) return;
-    await this.ctx.storage.deleteAll();
+    const stored = this.store.initialised;
+    // Changes not yet written are dropped with the rest, before anything can write them.
     this.store.forget();
+    await this.ctx.storage.deleteAlarm();
+    if (stored) await this.ctx.storage.deleteAll();
   }
 }

@@ -77,7 +77,9 @@ export class LeaseTable {
 
   /** Admissions still spendable in the pool. */
   available(pool: Pool, now: number): number {
-    return pool.leases.reduce((sum, lease) => sum + (now < lease.deadline ? lease.left : 0), 0);
+    let sum = 0;
+    for (const lease of pool.leases) if (now < lease.deadline) sum += lease.left;
+    return sum;
   }
 
   add(pool: Pool, lease: Lease): void {
@@ -95,8 +97,7 @@ export class LeaseTable {
   }
 
   /** Local estimate for headers: the object's last view plus what this isolate still holds. */
-  views(pool: Pool, now: number): CounterView[] {
-    const held = this.available(pool, now);
+  views(pool: Pool, held: number): CounterView[] {
     return (pool.last?.counters ?? []).map((view) => ({ ...view, remaining: view.remaining + held }));
   }
 

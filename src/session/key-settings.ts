@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { flag as flagWithDefault } from "../lib/env";
 import { hashAlgorithms, type HashAlgorithm } from "./keys";
 

@@ -20,6 +20,8 @@ const maxRememberedDigests = 50_000;
  * and tokens are under 200 characters.
  */
 const longestRememberedKey = 256;
+/** Presented keys whose forms (./keys.ts keyCandidates) are remembered. */
+const maxRememberedLookups = 10_000;
 
 export interface KeyStoreConfig {
   hashKeys: boolean;
@@ -53,6 +55,8 @@ export class KeyStore {
   private readonly cache: ReadThroughCache<Session>;
   /** Digests of keys seen on this isolate: hashing is a tenth of an authenticated request's CPU. */
   private readonly digests = new LruCache<string, string>(maxRememberedDigests);
+  /** The forms a presented key may be stored under, by org and key: decoding a token cost more than proxying a cached request. */
+  private readonly rememberedForms = new LruCache<string, readonly KeyForm[]>(maxRememberedLookups);
 
   constructor(
     private readonly store: Store,
@@ -95,12 +99,25 @@ export class KeyStore {
   /** The session a request's key opens, from the isolate cache; the store is read only on a miss. */
   async lookup(key: string, orgId: string, waitUntil: WaitUntil): Promise<FoundSession | null> {
     const maxAgeMs = await this.maxAge(waitUntil);
-    for (const form of this.candidates(key, orgId)) {
+    for (const form of this.formsOf(key, orgId)) {
       const storageId = await this.idOf(form);
       const session = await this.cache.get(storageId, waitUntil, maxAgeMs);
       if (session) return { session, storageId, key: form.key };
     }
     return null;
+  }
+
+  /** `candidates`, remembered for keys of a real key's length: a token is decoded once per isolate, not per request. */
+  private formsOf(key: string, orgId: string): readonly KeyForm[] {
+    if (key.length > longestRememberedKey) return this.candidates(key, orgId);
+    // Keyed by the org's length too, so no org and key pair can spell another's.
+    const memo = `${orgId.length}:${orgId}${key}`;
+    let forms = this.rememberedForms.peek(memo);
+    if (!forms) {
+      forms = this.candidates(key, orgId);
+      this.rememberedForms.set(memo, forms);
+    }
+    return forms;
   }
 
   /** A session by its storage id, through the isolate cache. */

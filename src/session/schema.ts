@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Tyk's session object (a "key") and policy object. Loose objects keep every

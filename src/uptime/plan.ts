@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { coreDefinitionSchema } from "../apidef/schema";
 import { type EventHandlersConfig, eventHandlersSchema, handlersOf } from "../events/handlers";
 import type { UptimeSettings } from "./config";

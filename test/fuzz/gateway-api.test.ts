@@ -246,10 +246,11 @@ describe("the Gateway API under fuzzed input", () => {
   const timeout = timeoutFor(15_000);
   const accepted = (share: number) => ({ outcome: "200", share });
 
+  // 300 cases: about a quarter of generated definitions are valid, so with 100 the 20% floor failed one run in eight.
   it(
     "POST /tyk/apis",
     async ({ task }) => {
-      await runProperty({ name: "POST /tyk/apis", arbitrary: apiBodies, check: postApi, ciRuns: 100, tally: tallies.apis, reach: accepted(0.2) }, task.meta);
+      await runProperty({ name: "POST /tyk/apis", arbitrary: apiBodies, check: postApi, ciRuns: 300, tally: tallies.apis, reach: accepted(0.2) }, task.meta);
     },
     timeout,
   );

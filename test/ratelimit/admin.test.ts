@@ -40,7 +40,8 @@ function storedTables(hash: string): Promise<string[]> {
 
 describe("key counters through the Gateway API", () => {
   beforeAll(async () => {
-    await loadApis(keyedApi("adm-api"));
+    // Exact mode: the object's quota counts each request as it is sent, not leased ahead.
+    await loadApis(keyedApi("adm-api", { rate_limit_mode: "exact" }));
   });
 
   it("GET /tyk/keys/{key} shows the live quota_remaining and quota_renews", async () => {

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateway, loadApis } from "../support/gateway";
-import { burst, countOf, errorOf, keyHeader, keyedApi, limitedKey, openApi, withPaths } from "./support";
+import { loadApis } from "../support/gateway";
+import { burst, countOf, errorOf, gatewayWith, keyHeader, keyedApi, limitedKey, openApi, withPaths } from "./support";
 
 /* API-level limits: global_rate_limit and extended_paths.rate_limit, across every caller of the API. */
 
-const send = (path: string, init?: RequestInit) => gateway(path, init);
+// Exact mode: these tests count admissions to the request; fast mode may leave capacity idle in a lease (docs/rate-limits.md).
+const { send } = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: "exact" });
 
 describe("API-level limits", () => {
   beforeAll(async () => {

@@ -1,12 +1,13 @@
 import { env, evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeyId, generateToken, hashKey } from "../../src/session/keys";
-import { gateway, loadApis, store } from "../support/gateway";
+import { loadApis, store } from "../support/gateway";
 import { adminHeaders, burst, countOf, gatewayWith, keyHeader, keyedApi, limitedKey, sleep } from "./support";
 
 /* The RateLimiter objects themselves: durability, naming, clean-up. */
 
-const send = (path: string, init?: RequestInit) => gateway(path, init);
+// Exact mode: each request is one booking, so the rows stored are known (fast mode's leases and refills vary with timing).
+const { send } = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: "exact" });
 const stubOf = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
 
 /** The tables in an object's SQLite storage, and the rows in each. */

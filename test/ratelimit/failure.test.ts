@@ -57,7 +57,8 @@ describe("when the rate limiter is unavailable", () => {
   });
 
   it("treats an object that throws like an unreachable one", async () => {
-    const { send } = gatewayWith({});
+    // Exact mode: the second request must reach the broken object instead of a lease.
+    const { send } = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: "exact" });
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const { key, limiter } = await limitedKey(["f-api"], { rate: 10, per: 60 });
     expect((await send("/f-api/x", { headers: keyHeader(key) })).status).toBe(200);

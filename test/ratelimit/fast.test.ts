@@ -28,7 +28,7 @@ describe("fast mode", () => {
   const fast = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: "fast" });
 
   beforeAll(async () => {
-    await loadApis(keyedApi("fast-api"), keyedApi("fast-override", { rate_limit_mode: "fast" }));
+    await loadApis(keyedApi("fast-api"), keyedApi("fast-override", { rate_limit_mode: "fast" }), keyedApi("exact-override", { rate_limit_mode: "exact" }));
   });
 
   it("lets exactly `rate` of 64 concurrent requests through", async () => {
@@ -51,12 +51,27 @@ describe("fast mode", () => {
     expect(await booked(limiter)).toMatchObject({ admissions: 40, quotaUsed: 40 });
   });
 
-  it("can be chosen per API with rate_limit_mode", async () => {
-    const exactByDefault = gatewayWith({});
-    const { key, limiter } = await limitedKey(["fast-override"], { rate: 1000, per: 60 });
-    for (let i = 0; i < 20; i++) await exactByDefault.send("/fast-override/x", { headers: keyHeader(key) });
+  it("is the default when PORTCULLIS_RATELIMIT_MODE is unset", async () => {
+    const unset = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: undefined });
+    const { key, limiter } = await limitedKey(["fast-api"], { rate: 1000, per: 60 });
+    for (let i = 0; i < 20; i++) await unset.send("/fast-api/x", { headers: keyHeader(key) });
     expect((await booked(limiter)).rows).toBeLessThan(10);
-    await exactByDefault.settle();
+    await unset.settle();
+  });
+
+  it("can be chosen per API with rate_limit_mode over a gateway-wide exact", async () => {
+    const exactGateway = gatewayWith({ PORTCULLIS_RATELIMIT_MODE: "exact" });
+    const { key, limiter } = await limitedKey(["fast-override"], { rate: 1000, per: 60 });
+    for (let i = 0; i < 20; i++) await exactGateway.send("/fast-override/x", { headers: keyHeader(key) });
+    expect((await booked(limiter)).rows).toBeLessThan(10);
+    await exactGateway.settle();
+  });
+
+  it("gives way to rate_limit_mode: exact on an API", async () => {
+    const { key, limiter } = await limitedKey(["exact-override"], { rate: 1000, per: 60 });
+    for (let i = 0; i < 20; i++) await fast.send("/exact-override/x", { headers: keyHeader(key) });
+    // Each request booked on its own, none leased ahead.
+    expect((await booked(limiter)).admissions).toBe(20);
   });
 
   it("does not over-admit across isolates hammering one key", async () => {

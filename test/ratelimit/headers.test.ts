@@ -9,7 +9,8 @@ const tykNames = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-res
 
 describe("rate limit headers", () => {
   beforeAll(async () => {
-    await loadApis(keyedApi("h-api"), openApi("h-global", { global_rate_limit: { rate: 2, per: 10 } }));
+    // Exact mode: every request's headers are the object's own counts (fast mode's are estimates).
+    await loadApis(keyedApi("h-api", { rate_limit_mode: "exact" }), openApi("h-global", { global_rate_limit: { rate: 2, per: 10 }, rate_limit_mode: "exact" }));
   });
 
   describe("Tyk's default (quotas)", () => {
@@ -43,6 +44,14 @@ describe("rate limit headers", () => {
       const { key } = await limitedKey(["h-api"], { quota_max: 5, quota_renewal_rate: 60 });
       const response = await send("/h-api/x", { headers: keyHeader(key) });
       expect(headersOf(response, tykNames.slice(0, 2))).toEqual({ "x-ratelimit-limit": "5", "x-ratelimit-remaining": "4" });
+    });
+
+    it("drops the upstream's X-RateLimit headers when it has none of its own to send", async () => {
+      const send = gatewayWithUpstream(() => new Response("ok", { headers: { "x-ratelimit-limit": "999", "x-ratelimit-reset": "1" } }));
+      const { key } = await limitedKey(["h-api"], { rate: 100, per: 60 });
+      const response = await send("/h-api/x", { headers: keyHeader(key) });
+      expect(response.status).toBe(200);
+      expect(headersOf(response, tykNames)).toEqual({ "x-ratelimit-limit": null, "x-ratelimit-remaining": null, "x-ratelimit-reset": null });
     });
 
     it("adds its headers to an upstream response whose headers are immutable", async () => {

@@ -229,11 +229,11 @@ describe("fields without a classic mapping", () => {
   });
 
   it("are listed by JSON path and served with a warning when they do not restrict access", () => {
-    const document = withFields({ "tyk.middleware.operations.getPet.virtualEndpoint": { enabled: true, functionName: "f" } });
+    const document = withFields({ "tyk.server.detailedTracing": { enabled: true } });
     const result = compileDefinition(document, config);
     if (!result.ok) throw new Error(result.error);
     expect(result.api.notServed).toEqual([]);
-    expect(result.warnings.map((warning) => warning.field)).toContain('$.x-tyk-api-gateway.middleware.operations["getPet"].virtualEndpoint');
+    expect(result.warnings.map((warning) => warning.field)).toContain("$.x-tyk-api-gateway.server.detailedTracing");
   });
 
   it("keep the API from being served when they restrict access (an OAuth scheme, an internal operation)", () => {
@@ -251,10 +251,11 @@ describe("fields without a classic mapping", () => {
     ]);
   });
 
-  it("an internal API keeps the classic refusal: it is not served", () => {
+  it("an internal API is carried over as `internal` (served only through a base's versions, test/gateway/oas-versioning.test.ts)", () => {
     const result = compileDefinition(withFields({ "tyk.info.state": { active: true, internal: true } }), config);
     if (!result.ok) throw new Error(result.error);
-    expect(result.api.notServed).toEqual(["internal"]);
+    expect(result.api.notServed).toEqual([]);
+    expect(result.warnings.map((warning) => warning.field)).not.toContain("internal");
   });
 
   it("a document with issues does not compile, and its error names the JSON path", () => {

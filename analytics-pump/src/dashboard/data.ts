@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * What the analytics dashboard shows, whichever sink answers: each sink's

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod";
 import { type PumpConfig, pumpConfig } from "../config";
 import { issueSession, minimumSecretLength, secretMatches, sessionCookie, sessionSeconds, sessionValid } from "./auth";
 import { dashboardScript } from "./client";

@@ -61,7 +61,8 @@ function record(
   const tracked = matchEndpoint(options.trackEndpoints.get(versionName), ctx.method, path);
 
   const responseBody = settings.detailedRecording && response.status !== 101 ? captureBody(response, settings.detailedMaxBytes) : undefined;
-  const facts: Omit<RequestFacts, "rawRequest" | "rawResponse"> = {
+  // Built at flush time, after the response went out.
+  const facts = (): Omit<RequestFacts, "rawRequest" | "rawResponse"> => ({
     id: crypto.randomUUID(),
     startedAt: new Date(ctx.startedAt),
     request: ctx.request,
@@ -79,17 +80,17 @@ function record(
     totalMs,
     upstreamMs: ctx.upstreamLatency,
     trackedPath: tracked?.path,
-  };
+  });
+  const noRaw = { rawRequest: "", rawResponse: "" };
+  if (!settings.detailedRecording) return sender.submit(() => buildRecord({ ...facts(), ...noRaw }, options, settings.normaliseUrls), settings.flushMs);
   return (async () => {
-    let raw = { rawRequest: "", rawResponse: "" };
-    if (settings.detailedRecording) {
-      const [requestBytes, responseBytes] = await Promise.all([requestBody ?? nothing, responseBody ?? nothing]);
-      raw = {
-        rawRequest: rawRequest(ctx.request, ctx.url, requestBytes, settings.detailedMaxBytes, options.keyHeader),
-        rawResponse: rawResponse(response, responseBytes, settings.detailedMaxBytes),
-      };
-    }
-    await sender.submit(buildRecord({ ...facts, ...raw }, options, settings.normaliseUrls), settings.flushMs);
+    // The bodies are read in this request's own waitUntil: their streams belong to it.
+    const [requestBytes, responseBytes] = await Promise.all([requestBody ?? nothing, responseBody ?? nothing]);
+    const raw = {
+      rawRequest: rawRequest(ctx.request, ctx.url, requestBytes, settings.detailedMaxBytes, options.keyHeader),
+      rawResponse: rawResponse(response, responseBytes, settings.detailedMaxBytes),
+    };
+    await sender.submit(() => buildRecord({ ...facts(), ...raw }, options, settings.normaliseUrls), settings.flushMs);
   })().catch((error: unknown) => logDropped(ctx, sender, "building the record", error));
 }
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compilePathPattern, pathPatternError } from "../../apidef/paths";
 import { list, perVersionFragment } from "../../apidef/schema";
 import { authConfigSchema, defaultAuthConfig } from "../../auth/credentials";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { authConfigSchema, defaultAuthConfig, type AuthConfig } from "../../auth/credentials";
 import { compileExternalOAuth, externalOAuthSchema } from "../../auth/external-oauth";
 import { decodeKeySource } from "../../auth/jwt-keys";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Which scope → policy mapping an API uses (Tyk's GetScopeClaimName /

@@ -2,11 +2,13 @@ import { ClaimError, claimString, identityOf, oauthClientIdOf, ownClaim, type Cl
 import { policiesForScopes, scopesOf } from "../../auth/scopes";
 import type { RequestContext } from "../../chain/context";
 import type { Identity } from "../../chain/identity";
+import type { ServedApi } from "../../chain/served-api";
 import { hex, utf8 } from "../../lib/encoding";
 import { messages, TykError } from "../../lib/tyk-error";
 import { generateToken } from "../../session/keys";
 import { policyIdsOf } from "../../session/policies";
 import { sessionSchema, type Session } from "../../session/schema";
+import type { ConfigSnapshot } from "../../snapshot/config-cache";
 import type { AuthOptions } from "./options";
 
 /*
@@ -22,6 +24,8 @@ import type { AuthOptions } from "./options";
  * and cached. A session an operator stores under the virtual key (see
  * `meta_data.TykJWTSessionID` in the README) is used as the base instead.
  */
+
+type Snapshot = ConfigSnapshot<ServedApi>;
 
 const denied = (reason: string) => new TykError(403, messages.jwtPolicy(reason));
 
@@ -45,11 +49,10 @@ async function claimedPolicy(ctx: RequestContext, options: AuthOptions, claims: 
  * policy, else the default ones. With a scope mapping, a token carrying scopes
  * gets the claimed policy (never the defaults) plus every mapped one.
  */
-async function policiesFor(ctx: RequestContext, options: AuthOptions, claims: Claims, stored: boolean): Promise<string[]> {
+async function policiesFor(ctx: RequestContext, options: AuthOptions, claims: Claims, stored: boolean, snapshot: Snapshot): Promise<string[]> {
   const { defaultPolicies: defaults, scopes } = options.jwt;
   const claimed = await claimedPolicy(ctx, options, claims);
   const base = claimed ?? defaults[0];
-  const snapshot = await ctx.gateway.configCache.current(ctx.waitUntil);
   const known = (id: string) => snapshot.policies.get(id)?.org_id === ctx.api.orgId;
   if (base && !known(base)) throw denied("no matching policy");
   const tokenScopes = scopes ? scopesOf(claims, scopes.claimName) : [];
@@ -81,7 +84,19 @@ function derive(base: Session | null, orgId: string, expirySkew: number, identit
   };
 }
 
-export async function jwtIdentity(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<Identity> {
+/** The session worked out for one token under one config snapshot and one stored base session. */
+interface DerivedForToken {
+  snapshot: Snapshot;
+  base: Session | null;
+  session: Session;
+}
+
+/** What a verified token's identity costs to work out, kept with the token while its verification is (features/auth/jwt.ts). */
+export interface JwtIdentityMemo {
+  identityMemo?: { identity: string; virtualKey: string; sessionId: string; derived?: DerivedForToken };
+}
+
+async function identityKeys(ctx: RequestContext, options: AuthOptions, claims: Claims): Promise<NonNullable<JwtIdentityMemo["identityMemo"]>> {
   const { gateway, api } = ctx;
   let identity: string;
   try {
@@ -91,15 +106,39 @@ export async function jwtIdentity(ctx: RequestContext, options: AuthOptions, cla
     throw error;
   }
   const virtualKey = generateToken(api.orgId, await md5Hex(identity), gateway.config.hashKeyFunction);
-  const sessionId = await gateway.keys.storageId(virtualKey);
-  const base = await gateway.keys.cached(sessionId, ctx.waitUntil);
-  const policies = await policiesFor(ctx, options, claims, base !== null);
+  return { identity, virtualKey, sessionId: await gateway.keys.storageId(virtualKey) };
+}
 
+/**
+ * The session of a verified token. The token's own memo (its identity, and the
+ * session derived under the current snapshot and stored base) saves the
+ * hashing and the policy choice on its later requests; a policy chosen through
+ * the client's key (`jwt_client_base_field`) depends on that key, so it is
+ * chosen again every time.
+ */
+export async function jwtIdentity(ctx: RequestContext, options: AuthOptions, claims: Claims, memo: JwtIdentityMemo = {}): Promise<Identity> {
+  const { gateway, api } = ctx;
+  memo.identityMemo ??= await identityKeys(ctx, options, claims);
+  const known = memo.identityMemo;
+  const { identity, virtualKey, sessionId } = known;
+  const pendingBase = gateway.keys.cached(sessionId, ctx.waitUntil);
+  const base = pendingBase instanceof Promise ? await pendingBase : pendingBase;
+  const pendingSnapshot = gateway.configCache.current(ctx.waitUntil);
+  const snapshot = pendingSnapshot instanceof Promise ? await pendingSnapshot : pendingSnapshot;
+  const { derived } = known;
+  if (derived?.snapshot === snapshot && derived.base === base) return { session: derived.session, sessionId };
+
+  const policies = await policiesFor(ctx, options, claims, base !== null, snapshot);
   // One stable object per identity, policies and expiry, so the policy merge cache holds across requests.
   const cacheKey = `${sessionId}\u0000${policies.join(",")}\u0000${String(claims["exp"])}\u0000${oauthClientIdOf(claims)}`;
   const cached = gateway.caches.jwtSessions.get(cacheKey);
-  if (cached && cached.base === base) return { session: cached.session, sessionId };
-  const session = derive(base, api.orgId, options.jwt.skews.expiresAt, identity, virtualKey, policies, claims);
-  gateway.caches.jwtSessions.set(cacheKey, { base, session });
+  let session: Session;
+  if (cached && cached.base === base) session = cached.session;
+  else {
+    session = derive(base, api.orgId, options.jwt.skews.expiresAt, identity, virtualKey, policies, claims);
+    gateway.caches.jwtSessions.set(cacheKey, { base, session });
+  }
+  const { policyField, clientField } = options.jwt;
+  known.derived = policyField || !clientField ? { snapshot, base, session } : undefined;
   return { session, sessionId };
 }

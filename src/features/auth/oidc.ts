@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AuthConfig } from "../../auth/credentials";
 import { readCredential } from "../../auth/credentials";
 import { decodeProviders, IdTokenError, verifyIdToken, type OidcProviders, type VerifiedIdToken } from "../../auth/oidc-token";
@@ -88,12 +88,41 @@ function sessionFor(base: Session | null, orgId: string, virtualKey: string, tok
   return { ...session, apply_policies: policies, apply_policy_id: "" };
 }
 
-async function oidcIdentity(ctx: RequestContext, options: OidcOptions, token: VerifiedIdToken): Promise<Identity> {
+/** A session id worked out from a token's claims, with what it was worked out from. */
+interface SessionIdMemo {
+  input: string;
+  virtualKey: string;
+  sessionId: string;
+}
+
+/**
+ * The ID token cache hands back the same claims object for the same token, so
+ * the hashing behind its session id is done once per token and isolate; the
+ * gateway is part of the memo's key because its settings choose the hash.
+ */
+const sessionIds = new WeakMap<object, WeakMap<object, SessionIdMemo>>();
+
+async function sessionIdOf(ctx: RequestContext, options: OidcOptions, token: VerifiedIdToken): Promise<SessionIdMemo> {
   const { gateway, api } = ctx;
+  const input = `${api.orgId}\u0000${options.segregateByClient ? token.clientId : ""}\u0000${token.subject}`;
+  let byClaims = sessionIds.get(gateway);
+  if (!byClaims) {
+    byClaims = new WeakMap();
+    sessionIds.set(gateway, byClaims);
+  }
+  const known = byClaims.get(token.claims);
+  if (known?.input === input) return known;
   const userHash = await md5Hex(token.subject);
   const keyId = options.segregateByClient ? `${await md5Hex(token.clientId)}${userHash}` : userHash;
   const virtualKey = generateToken(api.orgId, keyId, gateway.config.hashKeyFunction);
-  const sessionId = await gateway.keys.storageId(virtualKey);
+  const memo = { input, virtualKey, sessionId: await gateway.keys.storageId(virtualKey) };
+  byClaims.set(token.claims, memo);
+  return memo;
+}
+
+async function oidcIdentity(ctx: RequestContext, options: OidcOptions, token: VerifiedIdToken): Promise<Identity> {
+  const { gateway, api } = ctx;
+  const { virtualKey, sessionId } = await sessionIdOf(ctx, options, token);
   const [base, policies] = await Promise.all([gateway.keys.cached(sessionId, ctx.waitUntil), policiesOf(ctx, options, token)]);
 
   // One stable object per identity, client and policies, so the policy merge cache holds across requests.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { list } from "../../apidef/schema";
 import type { FieldWarning } from "../../apidef/manifest";
 import type { HookName, Plugin, PluginRegistry } from "../../plugins/api";

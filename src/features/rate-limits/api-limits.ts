@@ -1,8 +1,8 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compilePathPattern } from "../../apidef/paths";
 import { list, pathPattern, perVersionFragment } from "../../apidef/schema";
 import { limitModes, type LimitMode } from "../../ratelimit/config";
-import type { RateSpec } from "../../ratelimit/counters";
+import { limitTarget, type LimitTarget } from "../../ratelimit/client";
 import { rateSpec } from "../../ratelimit/specs";
 
 /*
@@ -44,7 +44,7 @@ interface EndpointLimit {
   pattern: RegExp;
   /** Upper-case; null matches every method. */
   method: string | null;
-  spec: RateSpec;
+  target: LimitTarget;
 }
 
 export interface ApiLimits {
@@ -52,41 +52,44 @@ export interface ApiLimits {
   mode: LimitMode | undefined;
   rateLimitDisabled: boolean;
   quotaDisabled: boolean;
-  global: RateSpec | null;
+  /** The `api:<id>` object and the global limit, or null. */
+  global: LimitTarget | null;
   /** Per version name, in definition order; the first match wins. */
   endpoints: Map<string, EndpointLimit[]>;
 }
 
 /** Tyk keeps one counter per endpoint, named after its method and path. */
-function endpointLimits(entries: z.output<typeof endpointLimit>[]): EndpointLimit[] {
+function endpointLimits(entries: z.output<typeof endpointLimit>[], objectName: string): EndpointLimit[] {
   return entries.flatMap((entry) => {
     const method = entry.method ? entry.method.toUpperCase() : null;
     const spec = entry.disabled ? null : rateSpec(`r:ep:${method ?? "*"} ${entry.path}`, entry.rate, entry.per);
     // An entry Tyk would not enforce (disabled, rate or per <= 0) falls through to the global limit, as in Tyk.
-    return spec ? [{ pattern: compilePathPattern(entry.path), method, spec }] : [];
+    return spec ? [{ pattern: compilePathPattern(entry.path), method, target: limitTarget(objectName, [spec]) }] : [];
   });
 }
 
-export function compileApiLimits(definition: z.output<typeof limitFields>): ApiLimits {
+export function compileApiLimits(definition: z.output<typeof limitFields>, apiId: string): ApiLimits {
+  const objectName = `api:${apiId}`;
   const global = definition.global_rate_limit;
+  const globalSpec = global.disabled ? null : rateSpec("r:", global.rate, global.per);
   const endpoints = new Map<string, EndpointLimit[]>();
   for (const [name, version] of Object.entries(definition.version_data.versions)) {
-    if (version.use_extended_paths) endpoints.set(name, endpointLimits(version.extended_paths.rate_limit));
+    if (version.use_extended_paths) endpoints.set(name, endpointLimits(version.extended_paths.rate_limit, objectName));
   }
   return {
     mode: definition.rate_limit_mode,
     rateLimitDisabled: definition.disable_rate_limit,
     quotaDisabled: definition.disable_quota,
-    global: global.disabled ? null : rateSpec("r:", global.rate, global.per),
+    global: globalSpec ? limitTarget(objectName, [globalSpec]) : null,
     endpoints,
   };
 }
 
-/** The counter an API-level limit uses for this request: the matching endpoint's, else the global one. */
-export function apiRateSpec(limits: ApiLimits, versionName: string, method: string, apiPath: string): RateSpec | null {
+/** The API-level limit of this request: the matching endpoint's, else the global one. */
+export function apiTarget(limits: ApiLimits, versionName: string, method: string, apiPath: string): LimitTarget | null {
   if (limits.rateLimitDisabled) return null;
   const endpoint = limits.endpoints
     .get(versionName)
     ?.find((candidate) => (candidate.method === null || candidate.method === method) && candidate.pattern.test(apiPath));
-  return endpoint?.spec ?? limits.global;
+  return endpoint?.target ?? limits.global;
 }

@@ -6,15 +6,16 @@ import { messages, TykError } from "../../lib/tyk-error";
 import type { LimitTarget, Verdict } from "../../ratelimit/client";
 import type { CounterView } from "../../ratelimit/counters";
 import { ietfHeaderNames, refusalHeaders, successHeaders, tykHeaderNames, type LimitReadings } from "../../ratelimit/headers";
-import type { ApiLimits } from "./api-limits";
-import { apiTarget, keyCounters, type RequestShape } from "./plan";
+import { apiTarget, type ApiLimits } from "./api-limits";
+import { keyTarget } from "./plan";
 
 /*
  * Tyk's RateLimitAndQuotaCheck (key rate limit, then quota) and
  * RateLimitForAPI (global_rate_limit and per-endpoint API limits) as one step.
  * The key's object and the API's object are asked at the same time; when one
  * refuses, the admission the other granted is handed back, so a refused
- * request consumes nothing anywhere.
+ * request consumes nothing anywhere. When leases decide both (fast mode's
+ * usual case), nothing here waits on a promise before the request goes on.
  */
 
 interface Checked {
@@ -37,9 +38,12 @@ function readingsOf(key: Checked | null, api: Checked | null): LimitReadings {
   };
 }
 
+const admitted = (checked: Checked | null): boolean => checked === null || (checked.verdict.kind === "decided" && checked.verdict.decision.allowed);
+
 /** Hands back what the other limiter granted, before the client hears of the refusal. */
-async function release(...checks: (Checked | null)[]): Promise<void> {
-  await Promise.all(checks.map((checked) => (checked?.verdict.kind === "decided" && checked.verdict.decision.allowed ? checked.verdict.release() : undefined)));
+async function release(ctx: RequestContext, ...checks: (Checked | null)[]): Promise<void> {
+  const { client } = ctx.gateway.limits;
+  await Promise.all(checks.map((checked) => (checked ? client.release(checked.verdict) : undefined)));
 }
 
 /** Throws the answer for the first refusal, in Tyk's order: key rate limit, quota, API limit. */
@@ -49,7 +53,7 @@ async function enforce(ctx: RequestContext, key: Checked | null, api: Checked | 
     if (checked?.verdict.kind !== "unavailable") continue;
     limits.recordUnavailable(checked.target.name, checked.verdict.error, ctx.log);
     if (!limits.settings.failOpen) {
-      await release(key, api);
+      await release(ctx, key, api);
       throw new TykError(503, messages.limiterUnavailable, { "Retry-After": "1" });
     }
   }
@@ -57,7 +61,7 @@ async function enforce(ctx: RequestContext, key: Checked | null, api: Checked | 
     if (checked?.verdict.kind !== "decided" || checked.verdict.decision.allowed) continue;
     const { decision } = checked.verdict;
     const refusedBy = decision.counters.find((view) => view.id === decision.blockedBy)!;
-    await release(key, api);
+    await release(ctx, key, api);
     const headers = refusalHeaders(readingsOf(key, api), refusedBy, limits.settings);
     const message = checked === api ? messages.apiRateLimited : refusedBy.kind === "quota" ? messages.quotaExceeded : messages.rateLimited;
     ctx.events?.raise(ctx, ...limitEvent(ctx, refusedBy.kind === "quota", checked === api));
@@ -67,35 +71,45 @@ async function enforce(ctx: RequestContext, key: Checked | null, api: Checked | 
 
 function applyHeaders(target: Headers, headers: Record<string, string>, ietf: boolean): void {
   // X-RateLimit-* always come from the gateway when it limits the request, never from the upstream (as in Tyk).
-  for (const name of tykHeaderNames) target.delete(name);
-  if (ietf) for (const name of ietfHeaderNames) target.delete(name);
+  // Each family is set whole or not at all, and setting replaces: only a family left unset needs deleting.
+  if (!("X-RateLimit-Limit" in headers)) for (const name of tykHeaderNames) target.delete(name);
+  if (ietf && !("RateLimit" in headers)) for (const name of ietfHeaderNames) target.delete(name);
   for (const [name, value] of Object.entries(headers)) target.set(name, value);
 }
 
-async function check(ctx: RequestContext, apiLimits: ApiLimits, target: LimitTarget | null): Promise<Checked | null> {
-  if (!target) return null;
+const checked = (target: LimitTarget | null, verdict: Verdict | null): Checked | null => (target && verdict ? { target, verdict } : null);
+
+/** Asks both limiters at once; the answers come synchronously when leases cover the request. */
+function decideBoth(
+  ctx: RequestContext,
+  next: Next,
+  apiLimits: ApiLimits,
+  keyLimits: LimitTarget | null,
+  apiLimitsTarget: LimitTarget | null,
+): Promise<Response> {
+  if (!keyLimits && !apiLimitsTarget) return next();
   const { limits } = ctx.gateway;
   const mode = apiLimits.mode ?? limits.settings.mode;
-  return { target, verdict: await limits.client.decide(target, mode, ctx.waitUntil) };
+  const keyVerdict = keyLimits ? limits.client.decide(keyLimits, mode, ctx.waitUntil) : null;
+  const apiVerdict = apiLimitsTarget ? limits.client.decide(apiLimitsTarget, mode, ctx.waitUntil) : null;
+  if (keyVerdict instanceof Promise || apiVerdict instanceof Promise) {
+    return Promise.all([keyVerdict, apiVerdict]).then(([key, api]) => forward(ctx, next, checked(keyLimits, key), checked(apiLimitsTarget, api)));
+  }
+  return forward(ctx, next, checked(keyLimits, keyVerdict), checked(apiLimitsTarget, apiVerdict));
 }
 
-/** The key's limiter target for this request, when the key is limited here. */
-async function keyTarget(ctx: RequestContext, apiLimits: ApiLimits, request: RequestShape): Promise<LimitTarget | null> {
+export function enforceLimits(ctx: RequestContext, next: Next, apiLimits: ApiLimits): Promise<Response> {
   // Ignored paths skip the key's limits, as Tyk's RateLimitAndQuotaCheck does; API limits still apply.
   const identity = ctx.ignoredPath ? null : ctx.identity;
-  if (!identity) return null;
-  const specs = keyCounters(identity.session, ctx.api.id, apiLimits, request, ctx.gateway.caches.sessionPatterns);
-  return specs.length > 0 ? { name: await ctx.gateway.limits.keyLimiterName(identity.sessionId), specs } : null;
+  const request = identity ? { method: ctx.method, apiPath: ctx.apiPath, path: ctx.url.pathname } : null;
+  const keyLimits = identity && request ? keyTarget(ctx.gateway.limits, identity, ctx.api.id, apiLimits, request, ctx.gateway.caches.sessionPatterns) : null;
+  const apiLimitsTarget = apiTarget(apiLimits, ctx.version.name, ctx.method, ctx.apiPath);
+  if (keyLimits instanceof Promise) return keyLimits.then((resolved) => decideBoth(ctx, next, apiLimits, resolved, apiLimitsTarget));
+  return decideBoth(ctx, next, apiLimits, keyLimits, apiLimitsTarget);
 }
 
-export async function enforceLimits(ctx: RequestContext, next: Next, apiLimits: ApiLimits): Promise<Response> {
-  const request = { method: ctx.method, apiPath: ctx.apiPath, path: ctx.url.pathname };
-  const keyLimits = await keyTarget(ctx, apiLimits, request);
-  const apiLimitsTarget = apiTarget(ctx.api.id, apiLimits, ctx.version.name, request);
-  if (!keyLimits && !apiLimitsTarget) return next();
-
-  const [key, api] = await Promise.all([check(ctx, apiLimits, keyLimits), check(ctx, apiLimits, apiLimitsTarget)]);
-  await enforce(ctx, key, api);
+async function forward(ctx: RequestContext, next: Next, key: Checked | null, api: Checked | null): Promise<Response> {
+  if (!admitted(key) || !admitted(api)) await enforce(ctx, key, api);
   const settings = ctx.gateway.limits.settings;
   const readings = readingsOf(key, api);
   let response: Response;

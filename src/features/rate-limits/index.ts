@@ -13,7 +13,7 @@ export const rateLimits = defineFeature({
   fields: limitFields,
   honours: limitFieldsHonoured,
   compile: (definition, api) => {
-    const limits = compileApiLimits(definition);
+    const limits = compileApiLimits(definition, api.id);
     const apiLimited = !limits.rateLimitDisabled && (limits.global !== null || [...limits.endpoints.values()].some((entries) => entries.length > 0));
     const keysLimited = !api.keyless && !(limits.rateLimitDisabled && limits.quotaDisabled);
     return apiLimited || keysLimited ? limits : undefined;

@@ -1,13 +1,14 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compilePathPattern } from "../../apidef/paths";
 import type { LruCache } from "../../lib/lru";
-import type { LimitTarget } from "../../ratelimit/client";
+import { limitTarget, type LimitTarget } from "../../ratelimit/client";
 import type { CounterSpec, RateSpec } from "../../ratelimit/counters";
+import type { Limits } from "../../ratelimit/service";
 import { quotaSpec, rateSpec } from "../../ratelimit/specs";
 import { accessTo } from "../../session/access";
 import { limitIsSet, scopeOf } from "../../session/limits";
 import type { AccessDefinition, Session } from "../../session/schema";
-import { apiRateSpec, type ApiLimits } from "./api-limits";
+import type { ApiLimits } from "./api-limits";
 
 /*
  * Which counters a request touches, following Tyk's SessionLimiter: the key's
@@ -57,6 +58,11 @@ export interface RequestShape {
   path: string;
 }
 
+const hasEndpointLimits = (access: AccessDefinition | undefined): boolean => {
+  const raw = access?.["endpoints"];
+  return Array.isArray(raw) && raw.length > 0;
+};
+
 /** Tyk's endpoint rate limits on a key (`access_rights.<api>.endpoints`); the first entry matching path and method wins. */
 function endpointRate(
   access: AccessDefinition | undefined,
@@ -64,9 +70,8 @@ function endpointRate(
   request: RequestShape,
   patterns: LruCache<string, RegExp | null>,
 ): RateSpec | null | undefined {
-  const raw = access?.["endpoints"];
-  if (!Array.isArray(raw) || raw.length === 0) return undefined;
-  const parsed = endpointsSchema.safeParse(raw);
+  if (!hasEndpointLimits(access)) return undefined;
+  const parsed = endpointsSchema.safeParse(access?.["endpoints"]);
   if (!parsed.success) return undefined;
   for (const endpoint of parsed.data) {
     const method = endpoint.methods?.find((candidate) => candidate.name.toUpperCase() === request.method);
@@ -101,8 +106,37 @@ export function keyCounters(
   return specs;
 }
 
-/** The API-wide counter for this request, or null when the API has no limit here. */
-export function apiTarget(apiId: string, apiLimits: ApiLimits, versionName: string, request: RequestShape): LimitTarget | null {
-  const spec = apiRateSpec(apiLimits, versionName, request.method, request.apiPath);
-  return spec ? { name: `api:${apiId}`, specs: [spec] } : null;
+/**
+ * The key's limiter target for this request, null when the key is unlimited
+ * here. Remembered per session object and API unless the key has endpoint
+ * limits, which depend on the request.
+ */
+export function keyTarget(
+  limits: Limits,
+  identity: { session: Session; sessionId: string },
+  apiId: string,
+  apiLimits: ApiLimits,
+  request: RequestShape,
+  patterns: LruCache<string, RegExp | null>,
+): LimitTarget | null | Promise<LimitTarget | null> {
+  const { session, sessionId } = identity;
+  const perRequest = hasEndpointLimits(accessTo(session, apiId));
+  if (!perRequest) {
+    const plan = limits.keyPlans.get(session)?.get(apiLimits);
+    if (plan?.storageId === sessionId) return plan.target;
+  }
+  const specs = keyCounters(session, apiId, apiLimits, request, patterns);
+  const remember = (target: LimitTarget | null): LimitTarget | null => {
+    if (perRequest) return target;
+    let plans = limits.keyPlans.get(session);
+    if (!plans) {
+      plans = new WeakMap();
+      limits.keyPlans.set(session, plans);
+    }
+    plans.set(apiLimits, { storageId: sessionId, target });
+    return target;
+  };
+  if (specs.length === 0) return remember(null);
+  const name = limits.keyLimiterName(sessionId);
+  return typeof name === "string" ? remember(limitTarget(name, specs)) : name.then((resolved) => remember(limitTarget(resolved, specs)));
 }
