@@ -1,47 +1,38 @@
-import { Hono, type Context } from "hono";
-import type { Gateway, GatewayEnv } from "../chain/gateway";
+import { Hono } from "hono";
+import { isolateLogger, requestIdOf } from "../lib/logger";
+import type { GatewayEnv } from "../chain/gateway";
+import { requireAdminSecret } from "./admin-auth";
+import { apiRoutes } from "./apis";
+import { certRoutes } from "./certs";
+import { cacheRoutes } from "./cache";
+import { keyRoutes } from "./keys";
+import { oasRoutes } from "./oas";
+import { oauthClientRoutes } from "./oauth-clients";
+import { oauthTokenRoutes } from "./oauth-tokens";
+import { policyRoutes } from "./policies";
+import { reloadRoutes } from "./reload";
+import { apiError, methodNotSupported } from "./responses";
 
-/*
- * Tyk's Gateway API is mounted under `/tyk`, but its routes and what only they
- * use (Tyk OAS import and export, YAML, definition and key writes) are loaded
- * on the first `/tyk/` request: an isolate that only proxies never evaluates
- * them, which keeps them off every cold start.
- */
-
-/** The request's gateway, handed from the app's context to the Gateway API's own. */
-const gateways = new WeakMap<Request, Gateway>();
-
-let routes: Promise<Hono<GatewayEnv>> | undefined;
-
-function loadRoutes(): Promise<Hono<GatewayEnv>> {
-  routes ??= import("./routes").then(({ adminApi }) => {
-    const app = new Hono<GatewayEnv>();
-    app.use(async (c, next) => {
-      const gateway = gateways.get(c.req.raw);
-      if (gateway) c.set("gateway", gateway);
-      await next();
-    });
-    // The same mount as the app's, so paths match exactly as if the routes were mounted there directly.
-    app.route("/tyk", adminApi);
-    return app;
-  });
-  routes.catch(() => (routes = undefined));
-  return routes;
-}
-
-/** `c.executionCtx` when the runtime gives one (tests calling `app.request` may not). */
-function executionCtxOf(c: Context): Context["executionCtx"] | undefined {
-  try {
-    return c.executionCtx;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Tyk's Gateway API, mounted under `/tyk`. Every answer, errors included, is Tyk's JSON shape. */
 export const adminApi = new Hono<GatewayEnv>();
 
-adminApi.all("*", async (c) => {
-  const app = await loadRoutes();
-  gateways.set(c.req.raw, c.get("gateway"));
-  return app.fetch(c.req.raw, c.env, executionCtxOf(c));
+adminApi.use(requireAdminSecret);
+adminApi.route("/", reloadRoutes);
+adminApi.all("/reload", methodNotSupported);
+adminApi.all("/reload/group", methodNotSupported);
+// Before the classic routes, so `/apis/oas` is not read as the id "oas".
+adminApi.route("/", oasRoutes);
+adminApi.route("/", apiRoutes);
+adminApi.route("/", keyRoutes);
+adminApi.route("/", policyRoutes);
+adminApi.route("/", oauthClientRoutes);
+adminApi.route("/", oauthTokenRoutes);
+adminApi.route("/", certRoutes);
+adminApi.route("/", cacheRoutes);
+// The app's catch-all proxy route would otherwise take unknown `/tyk/` paths.
+adminApi.all("*", (c) => apiError(c, 404, "Not found"));
+
+adminApi.onError((error, c) => {
+  isolateLogger.with({ request_id: requestIdOf(c.req.raw.headers) }).error("Gateway API request failed", { path: c.req.path, error });
+  return apiError(c, 500, "The Gateway API could not complete the request; see the gateway logs");
 });

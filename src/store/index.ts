@@ -1,6 +1,6 @@
 import { KvStore } from "./kv";
-import { LazyStore } from "./lazy";
 import type { Store } from "./store";
+import { UpstashStore } from "./upstash";
 
 export type { DocumentKind, Store } from "./store";
 
@@ -8,7 +8,7 @@ export type { DocumentKind, Store } from "./store";
 export type StorageSettings = { type: "kv" } | { type: "upstash"; url: string; token: string };
 
 export function createStore(storage: StorageSettings, bindings: { GATEWAY_KV?: KVNamespace }): Store {
-  if (storage.type === "upstash") return new LazyStore(() => import("./upstash").then(({ UpstashStore }) => new UpstashStore(storage)));
+  if (storage.type === "upstash") return new UpstashStore(storage);
   if (!bindings.GATEWAY_KV) throw new Error("TYK_GW_STORAGE_TYPE=kv needs the GATEWAY_KV binding in wrangler.toml");
   return new KvStore(bindings.GATEWAY_KV);
 }
