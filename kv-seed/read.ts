@@ -2,14 +2,10 @@ import { basename, join } from "node:path";
 import * as z from "zod";
 import { idError, storeKeyError } from "../src/admin/ids";
 import { policyBounds, sessionBounds } from "../src/admin/number-bounds";
-import { describeWarning } from "../src/apidef/manifest";
-import { lengthIssues, RouteClaims, routeTaken } from "../src/apidef/write-rules";
-import { compileDefinition } from "../src/compile";
-import { parseGatewayConfig } from "../src/config";
 import { policySchema, sessionSchema } from "../src/session/schema";
 import { directorySource, isDirectory, readJson, type SeedSource, sizeError } from "./json-files";
-import { isOasDocument } from "../src/oas/document";
-import { compileOasSeed, definitionExtensions, importOpenApiFile, type OpenApiImport, parseYamlDefinition, plainOpenApiError, type SeedCompile } from "./oas";
+import type { OpenApiImport } from "./oas";
+import { readApis } from "./read-apis";
 import { referenceWarnings } from "./references";
 
 /*
@@ -59,8 +55,6 @@ export interface ReadOptions {
   openApiImport?: OpenApiImport;
 }
 
-/** Which fields are honoured does not depend on the gateway's settings; defaults are enough to compile. */
-const compileConfig = parseGatewayConfig({});
 const jsonObjectSchema = z.record(z.string(), z.unknown());
 /**
  * A session file may name its key string in `key`, or the key's hash in
@@ -86,84 +80,6 @@ function issueLines(file: string, issues: readonly z.core.$ZodIssue[], prefix: P
 function documentIssues(parsed: z.ZodSafeParseResult<unknown>, bounds: z.ZodType, raw: unknown): readonly z.core.$ZodIssue[] {
   if (!parsed.success) return parsed.error.issues;
   return bounds.safeParse(raw).error?.issues ?? [];
-}
-
-function sizeIssues(raw: unknown): string[] {
-  const tooLarge = sizeError(raw);
-  return tooLarge ? [tooLarge] : [];
-}
-
-/** What the Gateway API would refuse in a definition beyond the schema: its size, its id, its lengths. */
-function writeIssues(raw: unknown, apiId: string): string[] {
-  const tooLarge = sizeError(raw);
-  const badId = idError("apis", apiId);
-  return [...(tooLarge ? [tooLarge] : []), ...(badId ? [`api_id: ${badId}`] : []), ...lengthIssues(raw)];
-}
-
-/** A classic definition compiled, with what the Gateway API would refuse in it beyond its schema. */
-function compileClassicSeed(file: string, raw: unknown): SeedCompile {
-  const compiled = compileDefinition(raw, compileConfig);
-  if (!compiled.ok) return { ok: false, errors: compiled.issues.map((line) => `${file}: ${line}`) };
-  return { ok: true, id: compiled.api.id, compiled, classic: raw as JsonObject };
-}
-
-async function readDefinition(source: SeedSource, file: string, errors: string[]): Promise<unknown> {
-  if (file.endsWith(".json")) return readJson(source, file, errors);
-  try {
-    return parseYamlDefinition(file, await source.read(file), errors);
-  } catch (error) {
-    errors.push(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  }
-}
-
-/** apps/ (classic and Tyk OAS definitions) and the OpenAPI import, if any: one id and one route per API across all of them. */
-async function readApis(source: SeedSource, errors: string[], openApiImport: OpenApiImport | undefined): Promise<ApiSeed[]> {
-  const apis: ApiSeed[] = [];
-  const fileById = new Map<string, string>();
-  const routes = new RouteClaims<string>();
-  // Read one at a time, so each file's problems are listed together, in file order.
-  const definitions: [file: string, read: () => Promise<unknown>][] = (await source.list("apps", definitionExtensions)).map((file) => [
-    file,
-    () => readDefinition(source, file, errors),
-  ]);
-  if (openApiImport) definitions.push([openApiImport.file, () => importOpenApiFile(openApiImport, errors)]);
-  for (const [file, read] of definitions) {
-    const raw = await read();
-    if (raw === undefined) continue;
-    const plain = plainOpenApiError(file, raw);
-    if (plain) {
-      errors.push(plain);
-      continue;
-    }
-    const seed = isOasDocument(raw) ? compileOasSeed(file, raw, compileConfig) : compileClassicSeed(file, raw);
-    if (!seed.ok) {
-      errors.push(...seed.errors);
-      continue;
-    }
-    const { compiled } = seed;
-    const { api } = compiled;
-    const issues = [...writeIssues(seed.classic, api.id), ...(seed.classic === raw ? [] : sizeIssues(raw))];
-    if (issues.length > 0) {
-      errors.push(...issues.map((line) => `${file}: ${line}`));
-      continue;
-    }
-    const earlier = fileById.get(api.id);
-    if (earlier) {
-      errors.push(`${file}: api_id: "${api.id}" is already defined in ${earlier}`);
-      continue;
-    }
-    fileById.set(api.id, file);
-    // The gateway skips the second active API on the same domain + listen path; refuse it here instead.
-    const taken = routes.claim(api, compiled.active, file);
-    if (taken) {
-      errors.push(`${file}: ${routeTaken(api, taken)}`);
-      continue;
-    }
-    const warnings = compiled.warnings.map(describeWarning);
-    apis.push({ file, id: api.id, document: raw as JsonObject, warnings, notServed: api.notServed.length > 0 });
-  }
-  return apis;
 }
 
 /**

@@ -124,6 +124,9 @@ async function decide(
   return { decision: decideVersion(routing, requested.name, (apiId) => loaded.has(apiId)), requested, loaded };
 }
 
+/** What VersionDispatch decided for a request the base goes on with, for VersionRefusal further down the same chain. */
+const decided = new WeakMap<RequestContext, VersionDecision>();
+
 /**
  * Requests already handed to a version's API: that API serves them as itself, even when it is versioned
  * too, so versions that name each other (or the base) cannot pass a request around forever.
@@ -173,9 +176,9 @@ export const versionDispatch = defineFeature({
   step: (routing, base) => async (ctx, next) => {
     if (handedOver.has(ctx.request)) return next();
     const { decision, requested, loaded } = await decide(routing, ctx);
-    if (decision.serve === "refusal") return next();
-    if (decision.serve === "base") {
-      stripForBase(ctx, base, routing, requested);
+    if (decision.serve !== "version") {
+      decided.set(ctx, decision);
+      if (decision.serve === "base") stripForBase(ctx, base, routing, requested);
       return next();
     }
     const target = loaded.get(decision.apiId)!;
@@ -195,7 +198,7 @@ export const versionRefusal = defineFeature({
   compile: compileRouting,
   step: (routing) => async (ctx, next) => {
     if (handedOver.has(ctx.request)) return next();
-    const { decision } = await decide(routing, ctx);
+    const decision = decided.get(ctx) ?? (await decide(routing, ctx)).decision;
     if (decision.serve === "refusal") throw new TykError(decision.status, decision.message);
     return next();
   },
